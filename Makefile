@@ -1,0 +1,136 @@
+# Orcheo developer entry points. `make help` lists them.
+#
+# Everything installs itself: the only prerequisites are bash, make and a system
+# python3 >= 3.11. uv is used when present and bootstrapped with pip when not.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.orcheo-synced
+UV_BOOTSTRAP := .cache/uv-bootstrap
+PYTEST_WORKERS ?= 2
+# Extra flags for `make lock`, e.g. `make lock LOCK_FLAGS=--upgrade`.
+LOCK_FLAGS ?=
+# functions/ joins the type check as soon as it holds Python code.
+MYPY_TARGETS := $(strip orcheo_core $(if $(wildcard functions/*.py functions/*/*.py),functions))
+
+# Sets $UV in the recipe's shell: uv from PATH, else `python3 -m uv`, else a copy
+# installed by pip into $(UV_BOOTSTRAP). `pip install --target` works as root and as a
+# user, needs nothing on PATH, and is not refused by "externally managed" (PEP 668)
+# system Pythons the way a plain or --user install is.
+define find_uv
+if command -v uv >/dev/null 2>&1; then
+  UV=uv
+elif $(PYTHON) -m uv --version >/dev/null 2>&1; then
+  UV="$(PYTHON) -m uv"
+elif [ -x $(UV_BOOTSTRAP)/bin/uv ]; then
+  UV=$(UV_BOOTSTRAP)/bin/uv
+else
+  echo "==> uv not found; installing it with pip into $(UV_BOOTSTRAP)"
+  if ! $(PYTHON) -m pip --version >/dev/null 2>&1; then
+    echo "error: neither uv nor pip is available for $(PYTHON); install one of them" >&2
+    exit 1
+  fi
+  rm -rf $(UV_BOOTSTRAP)
+  $(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    --no-warn-script-location --target $(UV_BOOTSTRAP) uv
+  UV=$(UV_BOOTSTRAP)/bin/uv
+fi
+endef
+
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv
+
+help:
+	@echo "make dev        run the library-mode demo (the local server comes later)"
+	echo "make test       install what is missing, then run every test tier"
+	echo "make check      format check, lint, type check, then the tests (what CI should pass)"
+	echo "make fmt        format the code and apply safe lint fixes"
+	echo "make lint       ruff format --check + ruff check"
+	echo "make typecheck  mypy --strict on $(MYPY_TARGETS)"
+	echo "make bench      run the benchmarks in bench/"
+	echo "make lock       recompile requirements/*.txt (with hashes) from pyproject.toml"
+	echo "make clean      remove the virtualenv, caches and build output"
+
+# The virtualenv: created once, re-synced only when requirements/dev.txt is newer than
+# the stamp. The repo goes on sys.path through a .pth file, so no wheel is ever built.
+venv: $(STAMP)
+
+$(STAMP): requirements/dev.txt
+	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+	  echo "error: Orcheo needs Python >= 3.11; rerun with PYTHON=/path/to/python3.11" >&2
+	  exit 1
+	fi
+	$(find_uv)
+	if [ ! -x $(VPY) ]; then
+	  echo "==> creating $(VENV)"
+	  $$UV venv --quiet $(VENV) --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	fi
+	echo "==> syncing dependencies from requirements/dev.txt"
+	$$UV pip sync --quiet --python $(VPY) requirements/dev.txt
+	site="$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+	echo "$(CURDIR)" > "$$site/orcheo-repo.pth"
+	touch $@
+
+dev: $(STAMP)
+	@echo "==> The Orcheo service does not exist yet; this is the library-mode demo."
+	$(VPY) examples/demo.py
+
+# Fast tiers in parallel; then the e2e tier on its own, where "no tests collected"
+# (exit code 5) is accepted until the first e2e test lands. Nowhere else.
+test: $(STAMP)
+	@echo "==> tests (all tiers but e2e)"
+	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+	echo "==> tests (e2e tier)"
+	rc=0
+	$(VPY) -m pytest -q -m e2e || rc=$$?
+	if [ $$rc -eq 5 ]; then
+	  echo "==> e2e: no tests collected yet"
+	elif [ $$rc -ne 0 ]; then
+	  exit $$rc
+	fi
+
+lint: $(STAMP)
+	@echo "==> ruff format --check"
+	$(VPY) -m ruff format --check .
+	echo "==> ruff check"
+	$(VPY) -m ruff check .
+
+typecheck: $(STAMP)
+	@echo "==> mypy --strict $(MYPY_TARGETS)"
+	$(VPY) -m mypy --strict $(MYPY_TARGETS)
+
+check: lint typecheck test
+
+fmt: $(STAMP)
+	@$(VPY) -m ruff format .
+	$(VPY) -m ruff check --fix .
+
+bench: $(STAMP)
+	@$(VPY) -m bench
+
+# Lock files name no registry host (no uv.lock, no --emit-index-url); the grep guards it.
+lock:
+	@$(find_uv)
+	echo "==> compiling requirements/runtime.txt"
+	$$UV pip compile --quiet --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" $(LOCK_FLAGS) \
+	  -o requirements/runtime.txt pyproject.toml
+	echo "==> compiling requirements/dev.txt"
+	$$UV pip compile --quiet --generate-hashes --python-version 3.11 --extra dev \
+	  --custom-compile-command "make lock" $(LOCK_FLAGS) \
+	  -o requirements/dev.txt pyproject.toml
+	if grep -nE '://|--(extra-)?index-url|--find-links' requirements/runtime.txt requirements/dev.txt; then
+	  echo "error: a lock file names a package source; lock files must stay host-free" >&2
+	  exit 1
+	fi
+
+clean:
+	@rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis cdk.out build dist
+	find . -name __pycache__ -type d -not -path './frontend/node_modules/*' -prune -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
