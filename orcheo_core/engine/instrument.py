@@ -113,7 +113,9 @@ def instrument(name: str, call: NodeCall, options: NodeOptions) -> Callable[...,
                 if options.timeout is None:
                     update = await call(state, ctx, config)
                 else:
-                    update = await _with_timeout(name, call(state, ctx, config), options.timeout)
+                    update = await _with_timeout(
+                        name, call(state, ctx, config), options.timeout, attempt
+                    )
             except (asyncio.CancelledError, GraphBubbleUp):
                 raise
             except Exception as exc:
@@ -151,11 +153,11 @@ def instrument(name: str, call: NodeCall, options: NodeOptions) -> Callable[...,
     return node
 
 
-async def _with_timeout(name: str, awaitable: Awaitable[Any], timeout: float) -> Any:
+async def _with_timeout(name: str, awaitable: Awaitable[Any], timeout: float, attempt: int) -> Any:
     try:
         async with asyncio.timeout(timeout) as scope:
             return await awaitable
     except TimeoutError:
         if scope.expired():
-            raise NodeTimeoutError(name, timeout) from None
+            raise NodeTimeoutError(name, timeout, attempt=attempt) from None
         raise

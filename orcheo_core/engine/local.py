@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from orcheo_core.engine.events import RunEvent
     from orcheo_core.nodes.registry import NodeRegistry
 
-__all__ = ["LocalEngine", "RunResult", "RunStatus", "prepare_inputs", "to_orcheo_error"]
+__all__ = [
+    "LocalEngine",
+    "RunResult",
+    "RunStatus",
+    "max_steps_error",
+    "prepare_inputs",
+    "to_orcheo_error",
+]
 
 RunStatus = Literal["succeeded", "failed", "cancelled"]
 MAX_SUBWORKFLOW_DEPTH = 10
@@ -74,20 +81,26 @@ def prepare_inputs(workflow: CompiledWorkflow, inputs: Mapping[str, Any] | None)
     return values
 
 
+def max_steps_error(workflow: CompiledWorkflow) -> MaxStepsExceededError:
+    """The error for a run that used up ``settings.max_steps``."""
+    return MaxStepsExceededError(
+        f"run stopped after {workflow.max_steps} steps (settings.max_steps): a loop "
+        "probably never reaches its exit; check the loop's condition or raise max_steps",
+        max_steps=workflow.max_steps,
+    )
+
+
 def to_orcheo_error(exc: BaseException, workflow: CompiledWorkflow) -> OrcheoError:
     """Map anything a run can raise to an OrcheoError a user can act on."""
     if isinstance(exc, OrcheoError):
         return exc
     if isinstance(exc, GraphRecursionError):
-        return MaxStepsExceededError(
-            f"run stopped after {workflow.max_steps} steps (settings.max_steps): a loop "
-            "probably never reaches its exit; check the loop's condition or raise max_steps",
-            max_steps=workflow.max_steps,
-        )
+        return max_steps_error(workflow)
     if isinstance(exc, InvalidUpdateError):
+        reason = str(exc).splitlines()[0].split(" For troubleshooting")[0]
         return ConfigError(
-            f"conflicting state update: {exc}. Two nodes wrote the same channel in one step; "
-            "give the channel a reducer (append, merge, add) under `state`",
+            f"conflicting state update: {reason} Two nodes wrote the same channel in one "
+            "step; give the channel a reducer (append, merge, add) under `state`",
         )
     if isinstance(exc, TimeoutError):
         return RunTimeoutError(
@@ -250,6 +263,12 @@ class LocalEngine:
             _depth=parent.depth + 1,
         )
         if result.status != "succeeded" or result.state is None:
-            message = (result.error or {}).get("message", result.status)
-            raise OrcheoError(f"sub-workflow failed: {message}", sub_run=result.run_id)
+            error = result.error or {}
+            failure = OrcheoError(
+                f"sub-workflow failed: {error.get('message', result.status)}",
+                sub_run=result.run_id,
+                sub_error=error,
+            )
+            failure.code = error.get("code", failure.code)
+            raise failure
         return result.state

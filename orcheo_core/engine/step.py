@@ -27,8 +27,12 @@ from langgraph.pregel._io import map_input, read_channels
 
 from orcheo_core.engine.context import CredentialResolver, RunContext
 from orcheo_core.engine.instrument import RUN_KEY
-from orcheo_core.engine.local import LocalEngine, prepare_inputs, to_orcheo_error
-from orcheo_core.errors import MaxStepsExceededError
+from orcheo_core.engine.local import (
+    LocalEngine,
+    max_steps_error,
+    prepare_inputs,
+    to_orcheo_error,
+)
 from orcheo_core.graph.builder import CompiledWorkflow, compile_workflow
 
 if TYPE_CHECKING:
@@ -232,9 +236,7 @@ async def run_stepwise(
         state = start(compiled, inputs)
         while pending := next_tasks(compiled, state):
             if state.step >= compiled.max_steps:
-                raise MaxStepsExceededError(
-                    f"run stopped after {compiled.max_steps} steps (settings.max_steps)"
-                )
+                raise max_steps_error(compiled)
             results = {t.id: await run_node(compiled, state, t, ctx) for t in pending}
             state = apply_step(compiled, state, results)
         return values(compiled, state)

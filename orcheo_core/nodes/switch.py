@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from orcheo_core.errors import DataError
 from orcheo_core.nodes.base import Node, NodeConfig, NodeContext, State, Update
 from orcheo_core.nodes.conditions import Condition, evaluate_all
 
@@ -83,7 +84,11 @@ class SwitchNode(Node[SwitchConfig]):
     def route(self, state: State) -> str:
         for case in self.config.cases:
             if case.conditions:
-                if evaluate_all(case.conditions, case.combine):
+                try:
+                    holds = evaluate_all(case.conditions, case.combine)
+                except TypeError as exc:
+                    raise DataError(f"case {case.label!r}: {exc}", case=case.label) from None
+                if holds:
                     return case.label
             elif _same(case.equals, self.config.value):
                 return case.label

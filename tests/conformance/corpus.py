@@ -6,9 +6,9 @@ Stdlib and LangGraph only, so the generator runs without the engine.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,11 +86,12 @@ class Case:
         the state schema's annotations through the defining module.
         """
         name = f"orcheo_conformance_case_{self.name}"
-        spec = importlib.util.spec_from_file_location(name, self.path / "workflow.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
+        path = self.path / "workflow.py"
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        # exec rather than an import: no __pycache__ inside the corpus, always a fresh graph.
+        exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
         return module.graph
 
     def workflow(self) -> Any:

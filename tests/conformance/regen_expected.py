@@ -1,7 +1,8 @@
 """Recompute ``expected_state`` of every script case from LangGraph itself.
 
 For a script case the contract is whatever LangGraph returns, so the expected state
-is generated (``graph.compile().ainvoke(inputs)``), never written by hand. Run from the repository root::
+is generated (``graph.compile().ainvoke(inputs)``), never written by hand. Run from
+the repository root::
 
     .venv/bin/python -m tests.conformance.regen_expected
 

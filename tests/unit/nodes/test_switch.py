@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from orcheo_core.errors import DataError
 from orcheo_core.nodes.registry import default_registry
 from orcheo_core.nodes.switch import SwitchNode
 
@@ -67,3 +68,9 @@ def test_route_labels_list_every_case_then_the_default() -> None:
 def test_bad_labels_are_rejected_with_a_clear_message(cases, default, message) -> None:
     with pytest.raises(ValidationError, match=message):
         SwitchNode.config_model.model_validate({"cases": cases, "default_label": default})
+
+
+def test_incomparable_values_fail_naming_the_case() -> None:
+    cases = [{"label": "big", "conditions": [{"left": "ten", "operator": "gt", "right": 5}]}]
+    with pytest.raises(DataError, match="case 'big': cannot apply 'gt' to 'ten' and 5"):
+        node({"cases": cases}).route({})

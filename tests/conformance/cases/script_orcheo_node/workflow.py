@@ -34,7 +34,10 @@ graph.add_node(
             "source": "orders",
             "output": "lines",
             "operations": [
-                {"op": "filter", "conditions": [{"left": "{{ item.qty }}", "operator": "gt", "right": 0}]},
+                {
+                    "op": "filter",
+                    "conditions": [{"left": "{{ item.qty }}", "operator": "gt", "right": 0}],
+                },
                 {"op": "map", "fields": {"total": "{{ item.qty * item.price }}"}},
                 {"op": "drop", "fields": ["price"]},
             ],
@@ -46,7 +49,12 @@ graph.add_node(
     "label",
     orcheo_node(
         "set_variable",
-        {"values": {"count": "{{ state.lines | length }}", "label": "{{ state.lines | length }} lines"}},
+        {
+            "values": {
+                "count": "{{ state.lines | length }}",
+                "label": "{{ state.lines | length }} lines",
+            }
+        },
         node_id="label",
     ),
 )

@@ -3,7 +3,6 @@
 import operator
 from typing import Annotated, TypedDict
 
-
 from langgraph.graph import END, START, StateGraph
 
 

@@ -1,0 +1,1 @@
+"""Orcheo benchmarks: ``python -m bench`` runs them all, ``python -m bench engine`` one."""

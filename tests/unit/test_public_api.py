@@ -1,0 +1,61 @@
+"""The public surface of orcheo_core is frozen: a change here is a reviewed decision."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import orcheo_core
+from orcheo_core.nodes import default_registry
+
+SNAPSHOTS = Path(__file__).parent.parent / "snapshots"
+
+PUBLIC = {
+    "orcheo_core": [
+        "CompiledWorkflow",
+        "LocalEngine",
+        "Node",
+        "NodeConfig",
+        "NodeContext",
+        "NodeRegistry",
+        "OrcheoError",
+        "RunContext",
+        "RunEvent",
+        "RunResult",
+        "SpecValidationError",
+        "WorkflowSpec",
+        "__version__",
+        "build_graph",
+        "compile_workflow",
+        "load_spec",
+        "orcheo_node",
+        "register_node",
+        "validate_spec",
+    ],
+}
+
+
+def test_public_names_are_frozen() -> None:
+    assert sorted(orcheo_core.__all__) == PUBLIC["orcheo_core"]
+    for name in orcheo_core.__all__:
+        assert hasattr(orcheo_core, name), name
+
+
+def _check_snapshot(name: str, data: object) -> None:
+    path = SNAPSHOTS / name
+    current = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(current)
+    assert path.read_text() == current, (
+        f"{name} changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 to accept it"
+    )
+
+
+def test_node_catalog_snapshot() -> None:
+    catalog = default_registry.catalog()
+    assert {entry["type"] for entry in catalog} == set(default_registry.types())
+    for entry in catalog:
+        assert entry["display_name"] and entry["description"] and entry["category"]
+        assert entry["config_schema"]["type"] == "object"
+    _check_snapshot("node_catalog.json", catalog)
