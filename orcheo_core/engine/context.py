@@ -87,9 +87,7 @@ class NodeRunContext:
         self._node_id = node_id
         self._attempt = attempt
         self._credentials = credentials
-        self._logger = logging.LoggerAdapter(
-            _logger, {"run_id": run.run_id, "node_id": node_id, "attempt": attempt}
-        )
+        self._logger: logging.LoggerAdapter[Any] | None = None  # built on first use: hot path
         self.usage = {"prompt_tokens": 0, "completion_tokens": 0}
 
     @property
@@ -106,6 +104,9 @@ class NodeRunContext:
 
     @property
     def logger(self) -> logging.LoggerAdapter[Any]:
+        if self._logger is None:
+            extra = {"run_id": self._run.run_id, "node_id": self._node_id, "attempt": self._attempt}
+            self._logger = logging.LoggerAdapter(_logger, extra)
         return self._logger
 
     async def get_credential(self, slot: str) -> Mapping[str, str]:

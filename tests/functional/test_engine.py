@@ -311,3 +311,32 @@ async def test_stepwise_driver_reports_the_same_errors(registry: NodeRegistry) -
     with pytest.raises(Exception, match="node 'f' failed: ConnectionError") as info:
         await run_stepwise(_linear(node), {}, registry=registry)
     assert getattr(info.value, "code", None) == "node_failed"
+
+
+class LogConfig(NodeConfig):
+    message: str
+
+
+class LogNode(Node[LogConfig]):
+    type = "log"
+    display_name = "Log"
+    config_model = LogConfig
+
+    async def run(self, state: State, ctx: NodeContext) -> Update:
+        ctx.logger.warning(self.config.message)
+        return {}
+
+
+async def test_node_logger_tags_records_with_run_and_node(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    reg = NodeRegistry()
+    reg.register(LogNode)
+    spec = _linear({"id": "say", "type": "log", "config": {"message": "hello {{ state.who }}"}})
+    spec["state"] = {"who": {"default": "ops"}}
+    with caplog.at_level("WARNING", logger="orcheo.run"):
+        result = await LocalEngine(reg).run(spec, run_id="run-42")
+    assert result.status == "succeeded"
+    (record,) = [r for r in caplog.records if r.name == "orcheo.run"]
+    assert record.getMessage() == "hello ops"
+    assert (record.run_id, record.node_id, record.attempt) == ("run-42", "say", 1)  # type: ignore[attr-defined]
