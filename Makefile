@@ -10,6 +10,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# uv trusts the system certificate store too, so it works behind a TLS-inspecting proxy
+# even when SSL_CERT_FILE is not set in the environment.
+export UV_NATIVE_TLS ?= 1
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.orcheo-synced
