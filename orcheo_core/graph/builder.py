@@ -82,6 +82,23 @@ class _SpecNode:
         self.static: Node[Any] | None = None
         if not self.templated:
             self.static = cls(self._validate(spec.config))
+        # set by build_graph once all are known; None inside a user's StateGraph, whose
+        # own schema applies
+        self.channels: frozenset[str] | None = None
+
+    def declared_writes(self) -> set[str]:
+        """The channels this node writes, read from its config before any rendering."""
+        if self.static is not None:
+            return self.cls.writes(self.static.config)
+        try:
+            config = self.cls.config_model.model_validate(self.spec.config)
+        except ValidationError:
+            # templated fields do not validate yet; the fields naming channels are plain
+            config = self.cls.config_model.model_construct(**self.spec.config)
+        try:
+            return self.cls.writes(config)
+        except Exception:
+            return set()
 
     def _validate(self, config: Mapping[str, Any]) -> BaseModel:
         try:
@@ -104,7 +121,17 @@ class _SpecNode:
         return self.cls(self._validate(rendered))
 
     async def __call__(self, state: Any, ctx: NodeRunContext, config: Any) -> Any:
-        return await self.instance(state).run(state, ctx)
+        update = await self.instance(state).run(state, ctx)
+        undeclared = sorted(set(update or ()) - self.channels) if self.channels is not None else []
+        if undeclared:
+            # LangGraph would drop these writes silently; losing data quietly is worse
+            raise ConfigError(
+                f"node {self.spec.id!r} wrote {', '.join(map(repr, undeclared))}, which "
+                "is not a state channel; declare it under `state` in the workflow",
+                node=self.spec.id,
+                channels=undeclared,
+            )
+        return update
 
     def router(self, routes: Mapping[str, str], default: str | None) -> Callable[[Any], str]:
         node_id = self.spec.id
@@ -150,15 +177,10 @@ def build_graph(
     runners = {n.id: _SpecNode(n, reg.get(n.type)) for n in spec.nodes}
     channels: dict[str, Any] = {k: _REDUCERS[c.reducer] for k, c in spec.state.items()}
     for runner in runners.values():
-        config = runner.static.config if runner.static else None
-        if config is None:
-            try:
-                config = runner.cls.config_model.model_validate(runner.spec.config)
-            except ValidationError:
-                config = None  # templated fields; rendered later
-        if config is not None:
-            for key in runner.cls.writes(config):
-                channels.setdefault(key, Any)
+        for key in runner.declared_writes():
+            channels.setdefault(key, Any)
+    for runner in runners.values():
+        runner.channels = frozenset(channels)
     state_type = TypedDict(f"{_ident(spec.name)}State", channels, total=False)  # type: ignore[misc]
     graph: StateGraph[Any, Any, Any, Any] = StateGraph(state_type)
     for node_id, runner in runners.items():

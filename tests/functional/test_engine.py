@@ -340,3 +340,44 @@ async def test_node_logger_tags_records_with_run_and_node(
     (record,) = [r for r in caplog.records if r.name == "orcheo.run"]
     assert record.getMessage() == "hello ops"
     assert (record.run_id, record.node_id, record.attempt) == ("run-42", "say", 1)  # type: ignore[attr-defined]
+
+
+class CountConfig(NodeConfig):
+    count: int
+    output: str = "counted"
+    extra: str | None = None
+
+
+class CountNode(Node[CountConfig]):
+    type = "count"
+    display_name = "Count"
+    config_model = CountConfig
+
+    async def run(self, state: State, ctx: NodeContext) -> Update:
+        update: Update = {self.config.output: self.config.count}
+        if self.config.extra:
+            update[self.config.extra] = True
+        return update
+
+    @classmethod
+    def writes(cls, config: CountConfig) -> set[str]:
+        return {config.output}
+
+
+async def test_channels_are_declared_even_when_a_templated_field_is_not_valid_yet() -> None:
+    reg = NodeRegistry()
+    reg.register(CountNode)
+    node = {"id": "c", "type": "count", "config": {"count": "{{ state.n * 2 }}", "output": "twice"}}
+    spec = _linear(node, state={"n": {"default": 4}})
+    result = await LocalEngine(reg).run(spec)
+    assert result.state == {"n": 4, "twice": 8}
+
+
+async def test_a_write_to_an_undeclared_channel_fails_instead_of_vanishing() -> None:
+    reg = NodeRegistry()
+    reg.register(CountNode)
+    spec = _linear({"id": "c", "type": "count", "config": {"count": 1, "extra": "surprise"}})
+    result = await LocalEngine(reg).run(spec)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert "node 'c' wrote 'surprise', which is not a state channel" in result.error["message"]
