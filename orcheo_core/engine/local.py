@@ -159,7 +159,7 @@ class LocalEngine:
             run_id,
             sink=sink,
             credentials=self.credentials,
-            subworkflows=self._run_subworkflow,
+            subworkflows=self.run_subworkflow,
             depth=_depth,
         )
         started = time.perf_counter()
@@ -241,9 +241,10 @@ class LocalEngine:
             step += 1
         return state
 
-    async def _run_subworkflow(
+    async def run_subworkflow(
         self, ref: Any, inputs: Mapping[str, Any], parent: RunContext
     ) -> dict[str, Any]:
+        """Run workflow ``ref`` (an id from ``workflows`` or an inline spec) for a parent run."""
         if parent.depth >= MAX_SUBWORKFLOW_DEPTH:
             raise ConfigError(
                 f"sub-workflows nest deeper than {MAX_SUBWORKFLOW_DEPTH} levels; "

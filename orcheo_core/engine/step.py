@@ -161,11 +161,13 @@ async def run_node(
     ctx: RunContext | None = None,
 ) -> list[tuple[str, Any]]:
     """Run one due node against ``state`` and return its writes (routes included)."""
-    ctx = ctx or RunContext()
-    _, _, tasks = _tasks(workflow, state, ctx)
-    chosen = _choose(tasks, task)
-    await chosen.proc.ainvoke(chosen.input, chosen.config)
-    return list(chosen.writes)
+    _, _, tasks = _tasks(workflow, state, ctx or RunContext())
+    return await _execute(_choose(tasks, task))
+
+
+async def _execute(task: PregelExecutableTask) -> list[tuple[str, Any]]:
+    await task.proc.ainvoke(task.input, task.config)
+    return list(task.writes)
 
 
 def _choose(
@@ -207,10 +209,9 @@ async def step(
     ctx: RunContext | None = None,
 ) -> StepOutcome:
     """Run one node, apply its writes with the reducers, and say which nodes are due next."""
-    ctx = ctx or RunContext()
-    _, _, tasks = _tasks(workflow, state, ctx)
+    _, _, tasks = _tasks(workflow, state, ctx or RunContext())
     chosen = _choose(tasks, node)
-    writes = await run_node(workflow, state, PendingTask(chosen.id, chosen.name), ctx)
+    writes = await _execute(chosen)
     new_state = apply_step(workflow, state, {chosen.id: writes})
     return StepOutcome(new_state, writes, next_tasks(workflow, new_state))
 
@@ -231,7 +232,7 @@ async def run_stepwise(
     """
     compiled = compile_workflow(workflow, registry)
     engine = LocalEngine(registry, credentials=credentials, workflows=workflows)
-    ctx = RunContext(run_id, credentials=credentials, subworkflows=engine._run_subworkflow)
+    ctx = RunContext(run_id, credentials=credentials, subworkflows=engine.run_subworkflow)
     try:
         state = start(compiled, inputs)
         while pending := next_tasks(compiled, state):
