@@ -130,10 +130,9 @@ class LocalEngine:
         self.credentials = credentials
         self.workflows: dict[str, Any] = dict(workflows or {})
         self._running: dict[str, tuple[asyncio.Task[Any], RunContext]] = {}
-        self._compiled: dict[str, CompiledWorkflow] = {}
 
     def compile(self, workflow: Any) -> CompiledWorkflow:
-        """Build (or return) the runnable form of ``workflow``."""
+        """The runnable form of ``workflow`` (a CompiledWorkflow is returned as is)."""
         return compile_workflow(workflow, self.registry)
 
     async def run(
