@@ -14,7 +14,6 @@ import asyncio
 import json
 import socket
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import httpx
@@ -39,11 +38,9 @@ MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
 def user_agent() -> str:
     """``orcheo/<version>``, sent with every request."""
-    try:
-        version = metadata.version("orcheo")
-    except metadata.PackageNotFoundError:
-        version = "dev"
-    return f"orcheo/{version}"
+    from orcheo_core import __version__
+
+    return f"orcheo/{__version__}"
 
 
 def create_client(*, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> httpx.AsyncClient:

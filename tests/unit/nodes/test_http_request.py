@@ -33,7 +33,7 @@ async def test_get_with_query_and_headers(harness, echo_server) -> None:
     assert echo["query"] == {"page": ["2"], "tag": ["a", "b"], "on": ["true"]}
     assert echo["headers"]["accept"] == "application/json"
     assert echo["headers"]["user-agent"] == transport.user_agent()
-    assert transport.user_agent().startswith("orcheo/")
+    assert transport.user_agent() == "orcheo/0.1.0"
 
 
 async def test_json_body(harness, echo_server) -> None:
