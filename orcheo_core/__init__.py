@@ -13,7 +13,7 @@ from orcheo_core.engine import LocalEngine, RunContext, RunEvent, RunResult
 from orcheo_core.errors import OrcheoError, SpecValidationError
 from orcheo_core.graph import CompiledWorkflow, build_graph, compile_workflow, orcheo_node
 from orcheo_core.nodes import Node, NodeConfig, NodeContext, NodeRegistry, register_node
-from orcheo_core.spec import WorkflowSpec, load_spec, validate_spec
+from orcheo_core.spec import SpecDiff, WorkflowSpec, diff_specs, load_spec, validate_spec
 
 __version__ = "0.1.0"
 
@@ -28,11 +28,13 @@ __all__ = [
     "RunContext",
     "RunEvent",
     "RunResult",
+    "SpecDiff",
     "SpecValidationError",
     "WorkflowSpec",
     "__version__",
     "build_graph",
     "compile_workflow",
+    "diff_specs",
     "load_spec",
     "orcheo_node",
     "register_node",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,9 +24,10 @@ from orcheo_core.errors import (
 from orcheo_core.graph.builder import CompiledWorkflow, compile_workflow
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping
+    from collections.abc import AsyncIterator, Callable
 
     from orcheo_core.engine.events import RunEvent
+    from orcheo_core.engine.step import StepState
     from orcheo_core.nodes.registry import NodeRegistry
 
 __all__ = [
@@ -109,6 +111,12 @@ def to_orcheo_error(exc: BaseException, workflow: CompiledWorkflow) -> OrcheoErr
     return OrcheoError(f"run failed: {type(exc).__name__}: {exc}")
 
 
+def _resume_state(compiled: CompiledWorkflow, resume: Mapping[str, Any]) -> StepState:
+    from orcheo_core.engine.step import load_checkpoint  # step.py imports this module
+
+    return load_checkpoint(compiled, resume)
+
+
 class LocalEngine:
     """Runs workflows in this process.
 
@@ -143,9 +151,26 @@ class LocalEngine:
         run_id: str | None = None,
         debug: bool = False,
         on_event: Callable[[RunEvent], None] | None = None,
+        resume: Mapping[str, Any] | None = None,
         _depth: int = 0,
     ) -> RunResult:
-        """Run ``workflow`` to its end. Never raises for a failing workflow: see ``status``."""
+        """Run ``workflow`` to its end. Never raises for a failing workflow: see ``status``.
+
+        ``debug=True`` drives the run one superstep at a time and, before each, emits a
+        ``run.step`` event: ``{"step": k, "state": ..., "next": [due nodes], "checkpoint":
+        ...}`` (k = 0 for the first nodes), then one more with the final state and
+        ``"next": []``. Passing such an event's ``data`` as ``resume`` continues a run
+        from that step (the recorded state replaces ``inputs``, which are only reported);
+        it keeps counting supersteps from there, so ``settings.max_steps`` bounds the
+        original and the resumed run together.
+
+        Example::
+
+            first = await engine.run(spec, {"n": 1}, debug=True)
+            steps = [e.data for e in first.events if e.type == "run.step"]
+            again = await engine.run(spec, {"n": 1}, resume=steps[2])
+            assert again.state == first.state
+        """
         run_id = run_id or uuid.uuid4().hex
         events: list[RunEvent] = []
 
@@ -162,14 +187,22 @@ class LocalEngine:
             depth=_depth,
         )
         started = time.perf_counter()
-        ctx.emit("run.started", data={"inputs": dict(inputs or {})})
+        started_data: dict[str, Any] = {"inputs": dict(inputs or {})}
+        if resume is not None:
+            # load_checkpoint reports a malformed record; the event must not trip on it first
+            step = resume.get("step") if isinstance(resume, Mapping) else None
+            started_data["resumed_from_step"] = step
+        ctx.emit("run.started", data=started_data)
         status: RunStatus = "succeeded"
         state: dict[str, Any] | None = None
         error: OrcheoError | None = None
         compiled: CompiledWorkflow | None = None
         try:
             compiled = self.compile(workflow)
-            values = prepare_inputs(compiled, inputs)
+            if resume is None:
+                values: dict[str, Any] | StepState = prepare_inputs(compiled, inputs)
+            else:
+                values = _resume_state(compiled, resume)
             task = asyncio.ensure_future(self._invoke(compiled, values, ctx, debug))
             self._running[run_id] = (task, ctx)
             state = await asyncio.wait_for(task, compiled.run_timeout)
@@ -227,18 +260,33 @@ class LocalEngine:
         return True
 
     async def _invoke(
-        self, compiled: CompiledWorkflow, values: dict[str, Any], ctx: RunContext, debug: bool
+        self,
+        compiled: CompiledWorkflow,
+        values: dict[str, Any] | StepState,
+        ctx: RunContext,
+        debug: bool,
     ) -> dict[str, Any]:
-        config: Any = {"configurable": {RUN_KEY: ctx}, "recursion_limit": compiled.max_steps}
-        if not debug:
+        """Run from ``values``: the prepared inputs, or a StepState to resume from."""
+        # step.py imports this module, so it is imported here, once a run needs it
+        from orcheo_core.engine import step as steps
+
+        if isinstance(values, steps.StepState):
+            state = values
+        elif debug:
+            state = steps.start(compiled, values)
+        else:
+            config: Any = {"configurable": {RUN_KEY: ctx}, "recursion_limit": compiled.max_steps}
             return dict(await compiled.graph.ainvoke(values, config))
-        state: dict[str, Any] = {}
-        step = 0
-        async for snapshot in compiled.graph.astream(values, config, stream_mode="values"):
-            state = dict(snapshot)
-            ctx.emit("run.step", data={"step": step, "state": state})
-            step += 1
-        return state
+        # Debug runs and resumed runs go one superstep at a time through the step API,
+        # whose state (unlike LangGraph's stream) can be recorded and resumed from.
+        while True:
+            pending = steps.next_tasks(compiled, state)
+            if debug:
+                ctx.emit("run.step", data=steps.record_step(compiled, state, pending))
+            steps.check_step_limit(compiled, state)
+            if not pending:
+                return steps.values(compiled, state)
+            state = await steps.run_superstep(compiled, state, ctx)
 
     async def run_subworkflow(
         self, ref: Any, inputs: Mapping[str, Any], parent: RunContext

@@ -1,5 +1,6 @@
 """WorkflowSpec: the workflow format shared by the canvas, the API and the engine."""
 
+from orcheo_core.spec.diff import SpecDiff, diff_specs
 from orcheo_core.spec.models import (
     END,
     ChannelSpec,
@@ -28,12 +29,14 @@ __all__ = [
     "ManualTrigger",
     "NodeSpec",
     "RetryPolicySpec",
+    "SpecDiff",
     "StaticEdge",
     "TriggerSpec",
     "ValidationReport",
     "WebhookTrigger",
     "WorkflowSettings",
     "WorkflowSpec",
+    "diff_specs",
     "json_schema",
     "load_spec",
     "validate_spec",

@@ -8,6 +8,7 @@ engine joins the parametrisation when it exists.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from orcheo_core.engine import LocalEngine, RunEvent
+from orcheo_core.engine import LocalEngine, RunEvent, RunResult
 from orcheo_core.engine.step import run_stepwise
 from orcheo_core.errors import OrcheoError
 
@@ -172,6 +173,31 @@ async def test_stepwise_reproduces_engine(case: Case) -> None:
         check_error(case, info.value.code, info.value.message, info.value.details)
     else:
         check_state(case, await run)
+
+
+def _outcome(result: RunResult) -> tuple[str, Any, str | None]:
+    return result.status, as_json(result.state), (result.error or {}).get("code")
+
+
+# Every case takes part, flaky ones included: the flaky node decides from ctx.attempt,
+# so a resumed step fails and recovers exactly as the original run did.
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+async def test_debug_mode_and_resume_end_like_the_engine(case: Case) -> None:
+    """Debug mode (superstep by superstep) ends as a normal run; resuming mid-run does too."""
+    normal = await _engine(case).run(case.workflow(), case.inputs)
+    debug = await _engine(case).run(case.workflow(), case.inputs, debug=True)
+    assert _outcome(debug) == _outcome(normal)
+    check_events(case, debug.events)
+    if debug.error is not None:
+        check_error(case, debug.error["code"], debug.error["message"], debug.error["details"])
+    steps = [e.data for e in debug.events if e.type == "run.step"]
+    assert [s["step"] for s in steps] == list(range(len(steps)))
+    if not steps:  # failed before its first step (a spec that does not compile)
+        assert normal.status == "failed"
+        return
+    middle = json.loads(json.dumps(steps[len(steps) // 2]))
+    resumed = await _engine(case).run(case.workflow(), case.inputs, resume=middle)
+    assert _outcome(resumed) == _outcome(normal)
 
 
 @pytest.mark.parametrize("case", SCRIPT_CASES, ids=_ids(SCRIPT_CASES))

@@ -182,11 +182,65 @@ async def test_loop_without_exit_stops_at_max_steps() -> None:
     assert "7 steps" in result.error["message"]
 
 
-async def test_debug_mode_records_state_after_every_step() -> None:
+async def test_debug_mode_records_the_state_before_every_step_and_the_final_one() -> None:
     spec = _linear(_set("a", x=1), _set("b", x=2))
     result = await LocalEngine().run(spec, {}, debug=True)
-    steps = [e.data["state"] for e in result.events if e.type == "run.step"]
-    assert steps == [{"x": 1}, {"x": 2}]
+    steps = [e.data for e in result.events if e.type == "run.step"]
+    assert [(s["step"], s["state"], s["next"]) for s in steps] == [
+        (0, {}, ["a"]),
+        (1, {"x": 1}, ["b"]),
+        (2, {"x": 2}, []),
+    ]
+
+
+class TallyConfig(NodeConfig):
+    x: int
+
+
+def _tally_registry(ran: list[str]) -> NodeRegistry:
+    """A node type that notes every node that runs, whichever engine runs it."""
+
+    class TallyNode(Node[TallyConfig]):
+        type = "tally"
+        display_name = "Tally"
+        config_model = TallyConfig
+
+        async def run(self, state: State, ctx: NodeContext) -> Update:
+            ran.append(ctx.node_id)
+            return {"x": self.config.x}
+
+        @classmethod
+        def writes(cls, config: TallyConfig) -> set[str]:
+            return {"x"}
+
+    reg = NodeRegistry()
+    reg.register(TallyNode)
+    return reg
+
+
+@pytest.mark.parametrize("length", [6, 7, 8])
+async def test_every_driver_stops_at_max_steps_where_langgraph_does(length: int) -> None:
+    # LangGraph checks the limit before looking for due nodes: a 7-node chain with
+    # max_steps 7 runs all 7 nodes and still fails. The step drivers must agree exactly.
+    nodes = [{"id": f"n{i}", "type": "tally", "config": {"x": i}} for i in range(length)]
+    spec = _linear(*nodes, settings={"max_steps": 7})
+    outcomes = []
+    for mode in ("normal", "debug", "stepwise"):
+        ran: list[str] = []
+        reg = _tally_registry(ran)
+        if mode == "stepwise":
+            try:
+                await run_stepwise(spec, {}, registry=reg)
+                code = None
+            except Exception as exc:
+                code = getattr(exc, "code", None)
+        else:
+            result = await LocalEngine(reg).run(spec, {}, debug=mode == "debug")
+            code = result.error["code"] if result.error else None
+        outcomes.append((mode, ran, code))
+    want_ran = [f"n{i}" for i in range(min(length, 7))]
+    want_code = None if length < 7 else "max_steps_exceeded"
+    assert outcomes == [(mode, want_ran, want_code) for mode in ("normal", "debug", "stepwise")]
 
 
 async def test_unknown_input_and_defaults() -> None:
