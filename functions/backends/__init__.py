@@ -1,0 +1,1 @@
+"""Backends: the ports (``ports.py``) and their implementations (``local/``, later ``aws/``)."""

@@ -1,0 +1,230 @@
+"""The local implementation of the Engine port: runs workflows on this process's event loop.
+
+Every event the run emits is made compact (``compact_data``), stored in the run store
+and only then published on the bus, so a subscriber that reads history over HTTP and
+then follows the bus never sees a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from functions.backends.ports import (
+    INTERRUPTED_ERROR,
+    EventRecord,
+    RunRecord,
+    RunStatus,
+    VersionRecord,
+)
+from functions.errors import ConflictError, NotFoundError
+from orcheo_core.engine.local import LocalEngine
+from orcheo_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from functions.backends.ports import EventBus, RunStore
+    from orcheo_core.engine.context import CredentialResolver
+    from orcheo_core.engine.events import RunEvent
+    from orcheo_core.graph.builder import CompiledWorkflow
+    from orcheo_core.nodes.registry import NodeRegistry
+
+__all__ = ["LocalRunEngine", "compact_data"]
+
+_log = logging.getLogger("orcheo.engine")
+
+
+def compact_data(data: dict[str, Any], limit: int) -> dict[str, Any]:
+    """``data`` with every top-level value whose JSON is over ``limit`` bytes replaced.
+
+    The replacement says what was left out and how big it was, so a huge state never
+    rides inside every event. A recorded step's ``checkpoint`` is kept whole: resuming
+    needs it.
+    """
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "checkpoint" or isinstance(value, bool | int | float | None):
+            out[key] = value
+            continue
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
+        if size <= limit:
+            out[key] = value
+        else:
+            out[key] = {
+                "truncated": True,
+                "size": size,
+                "preview": json.dumps(value, default=str)[:512],
+            }
+    return out
+
+
+class LocalRunEngine:
+    """Drives runs with ``orcheo_core``'s LocalEngine and records them in a RunStore.
+
+    ``loader(workflow_id)`` returns the runnable form of a sub-workflow's current version.
+    """
+
+    def __init__(
+        self,
+        runs: RunStore,
+        bus: EventBus,
+        *,
+        registry: NodeRegistry | None = None,
+        credentials: CredentialResolver | None = None,
+        loader: Callable[[str], Any] | None = None,
+        clock: Callable[[], float] = time.time,
+        event_data_limit: int = 256 * 1024,
+        cache_size: int = 256,
+    ) -> None:
+        self._runs = runs
+        self._bus = bus
+        self._clock = clock
+        self._limit = event_data_limit
+        self._engine = LocalEngine(registry, credentials=credentials)
+        # LocalEngine looks sub-workflows up by id in this mapping; ours loads on demand.
+        self._engine.workflows = _Loader(loader)
+        self._compiled: OrderedDict[tuple[str, int], CompiledWorkflow] = OrderedDict()
+        self._cache_size = cache_size
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._shutting_down = False
+
+    def compile(self, version: VersionRecord) -> CompiledWorkflow:
+        """The compiled graph of a version; versions never change, so it is cached."""
+        key = (version.workflow_id, version.number)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if version.kind != "spec":
+                raise ConfigError(
+                    f"version {version.number} of workflow {version.workflow_id!r} is a "
+                    f"{version.kind!r} version, which this engine cannot run yet"
+                )
+            compiled = self._engine.compile(version.spec)
+            self._compiled[key] = compiled
+            if len(self._compiled) > self._cache_size:
+                self._compiled.popitem(last=False)
+        else:
+            self._compiled.move_to_end(key)
+        return compiled
+
+    async def start(
+        self,
+        run: RunRecord,
+        version: VersionRecord,
+        *,
+        resume: dict[str, Any] | None = None,
+    ) -> None:
+        if self._shutting_down:
+            raise ConflictError("the server is shutting down; start the run again once it is up")
+        task = asyncio.create_task(self._drive(run, version, resume), name=f"run-{run.id}")
+        self._tasks[run.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(run.id, None))
+
+    async def cancel(self, run_id: str) -> bool:
+        return self._engine.cancel(run_id) or self._cancel_task(run_id)
+
+    def _cancel_task(self, run_id: str) -> bool:
+        task = self._tasks.get(run_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def status(self, run_id: str) -> RunStatus | None:
+        return "running" if run_id in self._tasks else None
+
+    async def wait(self, run_id: str, timeout: float) -> bool:
+        task = self._tasks.get(run_id)
+        if task is None:
+            return False
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        return bool(done)
+
+    async def shutdown(self) -> None:
+        """Cancel the runs in flight; each is recorded as interrupted, with its events."""
+        self._shutting_down = True
+        tasks = list(self._tasks.values())
+        for run_id in list(self._tasks):
+            self._engine.cancel(run_id) or self._cancel_task(run_id)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _drive(
+        self, run: RunRecord, version: VersionRecord, resume: dict[str, Any] | None
+    ) -> None:
+        runs = self._runs
+        try:
+            runs.update_run(
+                run.id, expected_status=["queued"], status="running", started_at=self._clock()
+            )
+        except (ConflictError, NotFoundError):
+            return  # cancelled (or deleted) before it started: nothing to run
+        seq = 0
+
+        def record(event: RunEvent) -> None:
+            nonlocal seq
+            seq = event.seq
+            stored = EventRecord(
+                run_id=run.id,
+                seq=event.seq,
+                type=event.type,
+                workflow_id=run.workflow_id,
+                node=event.node,
+                attempt=event.attempt,
+                data=compact_data(event.data, self._limit),
+                ts=event.ts,
+            )
+            runs.append_events([stored])
+            self._bus.publish(stored)
+
+        try:
+            workflow: Any = self.compile(version)
+        except Exception:
+            # Let the engine report the compile error as the run's failure, with events.
+            workflow = version.spec
+        result = await self._engine.run(
+            workflow,
+            run.inputs,
+            run_id=run.id,
+            debug=run.debug,
+            on_event=record,
+            resume=resume,
+        )
+        status: RunStatus = result.status
+        error = result.error
+        if status == "cancelled" and self._shutting_down:
+            status, error = "interrupted", INTERRUPTED_ERROR
+        with contextlib.suppress(ConflictError):
+            runs.update_run(
+                run.id,
+                expected_status=["running"],
+                status=status,
+                state=result.state,
+                error=error,
+                finished_at=self._clock(),
+                duration=result.duration,
+            )
+        if seq and status == "interrupted":
+            _log.info("run %s interrupted at event %d", run.id, seq)
+
+
+class _Loader(dict[str, Any]):
+    """A mapping view of sub-workflows that loads a workflow's current version on demand."""
+
+    def __init__(self, loader: Callable[[str], Any] | None) -> None:
+        super().__init__()
+        self._loader = loader
+
+    def __contains__(self, key: object) -> bool:
+        if self._loader is None or not isinstance(key, str):
+            return False
+        try:
+            self[key] = self._loader(key)
+        except Exception:
+            return False
+        return True
