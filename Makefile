@@ -50,7 +50,7 @@ endef
 .PHONY: help dev test check fmt lint typecheck bench lock clean venv
 
 help:
-	@echo "make dev        run the library-mode demo (the local server comes later)"
+	@echo "make dev        install what is missing, then start the local stack on http://127.0.0.1:8000"
 	echo "make test       install what is missing, then run every test tier"
 	echo "make check      format check, lint, type check, then the tests (what CI should pass)"
 	echo "make fmt        format the code and apply safe lint fixes"
@@ -78,11 +78,15 @@ $(STAMP): requirements/dev.txt
 	$$UV pip sync --quiet --python $(VPY) requirements/dev.txt
 	site="$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 	echo "$(CURDIR)" > "$$site/orcheo-repo.pth"
+	# The `orcheo` command, without building a wheel: a shim that runs orcheo_core.cli.
+	printf '#!/bin/sh\nexec "%s" -m orcheo_core.cli "$$@"\n' "$(CURDIR)/$(VPY)" > $(VENV)/bin/orcheo
+	chmod +x $(VENV)/bin/orcheo
 	touch $@
 
+# The local stack on http://127.0.0.1:8000 (data in $$ORCHEO_HOME, default ~/.orcheo).
+# ORCHEO_PORT / ORCHEO_HOST / ORCHEO_HOME change where it listens and keeps data.
 dev: $(STAMP)
-	@echo "==> The Orcheo service does not exist yet; this is the library-mode demo."
-	$(VPY) examples/demo.py
+	@exec $(VPY) -m functions.local
 
 # Fast tiers in parallel; then the e2e tier on its own, where "no tests collected"
 # (exit code 5) is accepted until the first e2e test lands. Nowhere else.

@@ -1,0 +1,239 @@
+"""Request and response bodies of the API (``<Thing>Create``/``Update``/``Out``)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.backends.ports import (
+    EventRecord,
+    RunRecord,
+    RunStatus,
+    Scope,
+    TokenRecord,
+    VersionKind,
+    VersionRecord,
+    WorkflowRecord,
+)
+
+T = TypeVar("T")
+
+Name = Field(min_length=1, max_length=200)
+JsonObject = dict[str, Any]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# ---------------------------------------------------------------------------- workflows
+
+
+class WorkflowCreate(_In):
+    name: str = Name
+    description: str = Field("", max_length=5000)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    spec: JsonObject | None = Field(
+        None, description="A WorkflowSpec; when given it becomes version 1 (current)."
+    )
+
+
+class WorkflowUpdate(_In):
+    revision: int = Field(ge=1, description="The revision you loaded; a newer one is a 409.")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    tags: list[str] | None = Field(None, max_length=50)
+    archived: bool | None = None
+
+
+class WorkflowOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    tags: list[str]
+    current_version: int | None
+    latest_version: int
+    archived: bool
+    revision: int
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def of(cls, record: WorkflowRecord) -> WorkflowOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class VersionCreate(_In):
+    spec: JsonObject = Field(description="The WorkflowSpec of the new version.")
+    note: str = Field("", max_length=2000)
+    base_version: int | None = Field(
+        None,
+        ge=0,
+        description="The version you edited; if a newer one exists the save is a 409.",
+    )
+
+
+class VersionOut(BaseModel):
+    workflow_id: str
+    number: int
+    kind: VersionKind
+    spec: JsonObject
+    source: str | None = None
+    note: str
+    created_at: float
+
+    @classmethod
+    def of(cls, record: VersionRecord) -> VersionOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class VersionPromote(_In):
+    version: int = Field(ge=1, description="The version to make current (older = rollback).")
+
+
+class WorkflowImport(_In):
+    document: JsonObject = Field(description="A file made by the export endpoint.")
+    workflow_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$",
+        description="Import under this id instead of the exported one.",
+    )
+
+
+# ---------------------------------------------------------------------------- runs
+
+
+class RunCreate(_In):
+    inputs: JsonObject = Field(default_factory=dict)
+    version: int | None = Field(None, ge=1, description="Default: the current version.")
+    debug: bool = Field(False, description="Record the full state before every step.")
+    wait: bool = Field(False, description="Answer once the run has ended.")
+    timeout: float | None = Field(
+        None, gt=0, le=3600, description="With `wait`: answer after this many seconds at most."
+    )
+
+
+class RunBatchCreate(_In):
+    batch: list[JsonObject] = Field(
+        min_length=1, description="One inputs object per run; every run shares a batch id."
+    )
+    version: int | None = Field(None, ge=1, description="Default: the current version.")
+    debug: bool = False
+
+
+class RunReplay(_In):
+    from_step: int | None = Field(
+        None, ge=0, description="Resume from this recorded step (debug runs); default: start over."
+    )
+    debug: bool | None = None
+
+
+class EventOut(BaseModel):
+    run_id: str
+    workflow_id: str
+    seq: int
+    type: str
+    node: str | None
+    attempt: int | None
+    data: JsonObject
+    ts: float
+
+    @classmethod
+    def of(cls, record: EventRecord) -> EventOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class RunOut(BaseModel):
+    id: str
+    workflow_id: str
+    version: int
+    status: RunStatus
+    inputs: JsonObject
+    state: JsonObject | None
+    error: JsonObject | None
+    debug: bool
+    trigger: str
+    replay_of: str | None
+    resumed_from_step: int | None
+    batch_id: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    duration: float | None
+    last_seq: int
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class RunDetailOut(RunOut):
+    events: list[EventOut]
+
+
+class BatchOut(BaseModel):
+    batch_id: str
+    runs: list[RunOut]
+
+
+# ---------------------------------------------------------------------------- tokens
+
+
+class TokenCreate(_In):
+    name: str = Name
+    scopes: list[Scope] = Field(min_length=1, description="read, run and/or admin.")
+    expires_in: float | None = Field(None, gt=0, description="Seconds until it stops working.")
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    scopes: list[Scope]
+    prefix: str
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
+    expires_at: float | None
+
+    @classmethod
+    def of(cls, record: TokenRecord) -> TokenOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret. Shown only in this answer; store it now.")
+
+
+# ---------------------------------------------------------------------------- misc
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class VersionInfoOut(BaseModel):
+    version: str
+    python: str
+    langgraph: str
+    api: str

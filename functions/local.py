@@ -1,0 +1,214 @@
+"""The local stack: API + WebSocket + scheduler + canvas in one process (what `make dev` runs).
+
+Data lives in one SQLite database under ``ORCHEO_HOME`` (default ``~/.orcheo``) and
+survives restarts. On first start an admin token is printed and saved to
+``$ORCHEO_HOME/admin-token`` (mode 0600). On shutdown, runs still in flight are
+recorded as interrupted; resume or replay them through the API.
+
+Run it with ``python -m functions.local [--host H] [--port P] [--home DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from functions.api.app import create_app
+from functions.backends.local import (
+    Database,
+    InProcessEventBus,
+    InProcessScheduler,
+    LocalRunEngine,
+    SqliteCredentialStore,
+    SqliteRunStore,
+    SqliteTokenStore,
+    SqliteTriggerState,
+    SqliteWorkflowStore,
+)
+from functions.service import Services
+from functions.service import runs as run_logic
+from functions.service.tokens import ensure_admin_token
+from functions.service.workflows import get_version
+from functions.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+    from fastapi import FastAPI
+
+    from functions.backends.ports import ScheduleRecord
+
+__all__ = ["LocalStack", "main"]
+
+_log = logging.getLogger("orcheo.local")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATIC = REPO_ROOT / "frontend" / "dist"
+
+PLACEHOLDER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Orcheo</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:4rem auto;padding:0 1rem}
+code{background:#f3f3f3;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><h1>Orcheo is running</h1>
+<p>The visual canvas is not built yet. The API is live: open <a href="/docs">/docs</a>
+for the interactive reference, and send your admin token as
+<code>Authorization: Bearer &lt;token&gt;</code>.</p>
+<p>Live telemetry: the <code>/ws</code> WebSocket.</p></body></html>
+"""
+
+
+class LocalStack:
+    """Everything the local server needs, wired together; ``app`` is the ASGI app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        announce: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.announce = announce
+        self.admin_token: str | None = None
+        self.db = Database(settings.db_path)
+        runs = SqliteRunStore(self.db)
+        bus = InProcessEventBus()
+        engine = LocalRunEngine(
+            runs,
+            bus,
+            loader=self._load_subworkflow,
+            clock=clock,
+            event_data_limit=settings.event_data_limit,
+        )
+        self.engine = engine
+        self.scheduler = InProcessScheduler(self.db, on_fire=self._on_fire, clock=clock)
+        self.services = Services(
+            settings=settings,
+            workflows=SqliteWorkflowStore(self.db),
+            runs=runs,
+            credentials=SqliteCredentialStore(self.db),
+            tokens=SqliteTokenStore(self.db),
+            trigger_state=SqliteTriggerState(self.db, clock=clock),
+            bus=bus,
+            engine=engine,
+            scheduler=self.scheduler,
+            clock=clock,
+        )
+        self.app = create_app(self.services, lifespan=self.lifespan)
+        self._mount_canvas(self.app)
+
+    def _load_subworkflow(self, workflow_id: str) -> Any:
+        return self.engine.compile(get_version(self.services, workflow_id))
+
+    async def _on_fire(self, schedule: ScheduleRecord, fire_time: float) -> None:
+        target = schedule.target
+        await run_logic.start_run(
+            self.services,
+            str(target["workflow_id"]),
+            dict(target.get("inputs") or {}),
+            trigger="cron",
+        )
+
+    def _mount_canvas(self, app: FastAPI) -> None:
+        static = self.settings.static_dir or DEFAULT_STATIC
+        if (static / "index.html").is_file():
+            app.mount("/", StaticFiles(directory=static, html=True), name="canvas")
+            return
+
+        @app.get("/", include_in_schema=False)
+        async def placeholder() -> HTMLResponse:
+            return HTMLResponse(PLACEHOLDER)
+
+    def start(self) -> None:
+        """Start-up work that must happen before serving: recover runs, first admin token."""
+        interrupted = run_logic.mark_interrupted(self.services)
+        if interrupted:
+            _log.warning("%d run(s) from the previous session were interrupted", interrupted)
+        self.admin_token = ensure_admin_token(self.services)
+        if self.admin_token is not None:
+            path = self.settings.admin_token_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(self.admin_token + "\n")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        self.start()
+        if self.announce:
+            _announce(self)
+        stop = asyncio.Event()
+        scheduler = asyncio.create_task(self.scheduler.run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await self.engine.shutdown()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
+            self.db.close()
+
+
+def _announce(stack: LocalStack) -> None:
+    settings = stack.settings
+    url = f"http://{settings.host}:{settings.port}"
+    lines = [
+        "",
+        f"  Orcheo is running at {url}  (API reference: {url}/docs)",
+        f"  Data: {settings.db_path}",
+    ]
+    if stack.admin_token:
+        lines += [
+            "",
+            "  First start: an admin API token was created. It is shown only now",
+            f"  (and saved to {settings.admin_token_path}, readable only by you):",
+            "",
+            f"    {stack.admin_token}",
+        ]
+    lines += ["", "  Press Ctrl+C to stop.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make dev` / `orcheo dev`: serve the local stack until Ctrl+C."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="orcheo dev", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 8000)")
+    parser.add_argument("--home", help="data directory (default $ORCHEO_HOME or ~/.orcheo)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    settings = replace(
+        settings,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        home=Path(args.home).expanduser() if args.home else settings.home,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    stack = LocalStack(settings, announce=True)
+    config = uvicorn.Config(
+        stack.app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=os.environ.get("ORCHEO_ACCESS_LOG") == "1",
+    )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0 if server.started or not server.should_exit else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""Runs: start (one or a batch), wait, cancel, replay, resume, list, delete."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from functions.backends.ports import (
+    INTERRUPTED_ERROR,
+    TERMINAL_STATUSES,
+    RunRecord,
+    VersionRecord,
+)
+from functions.errors import ConflictError, NotFoundError, UnprocessableError
+from functions.service.workflows import get_version, get_workflow
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from functions.backends.ports import EventRecord, Page, RunStatus
+    from functions.service import Services
+
+__all__ = [
+    "cancel_run",
+    "delete_run",
+    "get_run",
+    "list_events",
+    "list_runs",
+    "mark_interrupted",
+    "recorded_steps",
+    "replay_run",
+    "resume_run",
+    "start_batch",
+    "start_run",
+    "wait_run",
+]
+
+
+def get_run(svc: Services, run_id: str) -> RunRecord:
+    try:
+        return svc.runs.get_run(run_id)
+    except NotFoundError:
+        raise NotFoundError(f"no run {run_id!r}", run_id=run_id) from None
+
+
+def list_runs(
+    svc: Services,
+    *,
+    workflow_id: str | None = None,
+    status: Collection[RunStatus] | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[RunRecord]:
+    return svc.runs.list_runs(
+        workflow_id=workflow_id,
+        status=status,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def list_events(
+    svc: Services, run_id: str, *, after_seq: int = 0, limit: int | None = None
+) -> list[EventRecord]:
+    get_run(svc, run_id)
+    return svc.runs.list_events(run_id, after_seq=after_seq, limit=limit)
+
+
+async def _launch(
+    svc: Services,
+    version: VersionRecord,
+    inputs: dict[str, Any],
+    *,
+    debug: bool,
+    trigger: str,
+    batch_id: str | None = None,
+    replay_of: str | None = None,
+    resume: dict[str, Any] | None = None,
+) -> RunRecord:
+    run = RunRecord(
+        id=secrets.token_hex(8),
+        workflow_id=version.workflow_id,
+        version=version.number,
+        inputs=inputs,
+        debug=debug,
+        trigger=trigger,
+        batch_id=batch_id,
+        replay_of=replay_of,
+        resumed_from_step=resume.get("step") if resume else None,
+        created_at=svc.clock(),
+    )
+    svc.runs.create_run(run)
+    await svc.engine.start(run, version, resume=resume)
+    return run
+
+
+def _runnable_version(svc: Services, workflow_id: str, version: int | None) -> VersionRecord:
+    workflow = get_workflow(svc, workflow_id)
+    if workflow.archived:
+        raise ConflictError(
+            f"workflow {workflow_id!r} is archived; unarchive it to run it",
+            workflow_id=workflow_id,
+        )
+    return get_version(svc, workflow_id, version)
+
+
+async def start_run(
+    svc: Services,
+    workflow_id: str,
+    inputs: dict[str, Any] | None = None,
+    *,
+    version: int | None = None,
+    debug: bool = False,
+    trigger: str = "manual",
+) -> RunRecord:
+    """Start one run of the current (or the given) version; returns once it is under way."""
+    record = _runnable_version(svc, workflow_id, version)
+    return await _launch(svc, record, dict(inputs or {}), debug=debug, trigger=trigger)
+
+
+async def start_batch(
+    svc: Services,
+    workflow_id: str,
+    batch: Sequence[dict[str, Any]],
+    *,
+    version: int | None = None,
+    debug: bool = False,
+) -> list[RunRecord]:
+    """One run per inputs object, all sharing a ``batch_id``."""
+    if not batch:
+        raise UnprocessableError("the batch is empty: give at least one inputs object")
+    if len(batch) > svc.settings.max_batch:
+        raise UnprocessableError(
+            f"the batch has {len(batch)} items; at most {svc.settings.max_batch} per request",
+            field="batch",
+        )
+    record = _runnable_version(svc, workflow_id, version)
+    batch_id = secrets.token_hex(6)
+    return [
+        await _launch(svc, record, dict(item), debug=debug, trigger="batch", batch_id=batch_id)
+        for item in batch
+    ]
+
+
+async def wait_run(svc: Services, run: RunRecord, timeout: float | None = None) -> RunRecord:
+    """The run once it has ended, or as it is when ``timeout`` runs out."""
+    await svc.engine.wait(run.id, svc.settings.run_wait_timeout if timeout is None else timeout)
+    return get_run(svc, run.id)
+
+
+async def cancel_run(svc: Services, run_id: str) -> RunRecord:
+    """Stop a queued or running run; a run that already ended is a 409."""
+    run = get_run(svc, run_id)
+    if run.status in TERMINAL_STATUSES:
+        raise ConflictError(
+            f"run {run_id!r} already ended ({run.status}); nothing to cancel", status=run.status
+        )
+    if not await svc.engine.cancel(run_id):
+        # Not running here (still queued, or its process is gone): record the outcome.
+        with contextlib.suppress(ConflictError):  # it ended meanwhile: keep that outcome
+            svc.runs.update_run(
+                run_id,
+                expected_status=("queued", "running"),
+                status="cancelled",
+                error={"code": "cancelled", "message": "run was cancelled", "details": {}},
+                finished_at=svc.clock(),
+            )
+        return get_run(svc, run_id)
+    await svc.engine.wait(run_id, 10.0)
+    return get_run(svc, run_id)
+
+
+def recorded_steps(svc: Services, run_id: str) -> dict[int, dict[str, Any]]:
+    """The run's recorded steps (debug mode), by step number: state, next nodes, checkpoint."""
+    return {
+        int(event.data["step"]): event.data
+        for event in svc.runs.list_events(run_id)
+        if event.type == "run.step" and "checkpoint" in event.data
+    }
+
+
+async def replay_run(
+    svc: Services, run_id: str, *, from_step: int | None = None, debug: bool | None = None
+) -> RunRecord:
+    """Run the same version again: with the recorded inputs, or from recorded step ``from_step``.
+
+    Resuming from a step needs a run made in debug mode, which records the state before
+    every step.
+    """
+    original = get_run(svc, run_id)
+    version = get_version(svc, original.workflow_id, original.version)
+    resume = None
+    if from_step is not None:
+        steps = recorded_steps(svc, run_id)
+        if from_step not in steps:
+            have = ", ".join(map(str, sorted(steps))) or "none"
+            hint = (
+                "steps are recorded only for runs started with debug=true"
+                if not steps
+                else "pick one of the recorded steps"
+            )
+            raise UnprocessableError(
+                f"run {run_id!r} has no recorded step {from_step} (recorded: {have}); {hint}",
+                field="from_step",
+                recorded_steps=sorted(steps),
+            )
+        resume = steps[from_step]
+    return await _launch(
+        svc,
+        version,
+        dict(original.inputs),
+        debug=original.debug if debug is None else debug,
+        trigger="replay",
+        replay_of=original.id,
+        resume=resume,
+    )
+
+
+async def resume_run(svc: Services, run_id: str) -> RunRecord:
+    """Continue an interrupted (or failed) run from its last recorded step.
+
+    Without recorded steps (not a debug run) it starts over with the recorded inputs.
+    """
+    original = get_run(svc, run_id)
+    if original.status not in ("interrupted", "failed", "cancelled"):
+        raise ConflictError(
+            f"run {run_id!r} is {original.status}; only an interrupted, failed or cancelled "
+            "run can be resumed",
+            status=original.status,
+        )
+    steps = recorded_steps(svc, run_id)
+    last = max(steps) if steps else None
+    return await replay_run(svc, run_id, from_step=last)
+
+
+async def delete_run(svc: Services, run_id: str) -> None:
+    """Delete a run and its events; a run still going is cancelled first."""
+    run = get_run(svc, run_id)
+    if run.status not in TERMINAL_STATUSES:
+        await svc.engine.cancel(run_id)
+        await svc.engine.wait(run_id, 10.0)
+    svc.runs.delete_run(run_id)
+
+
+def mark_interrupted(svc: Services) -> int:
+    """At start-up: runs left queued or running by a previous process become interrupted."""
+    count = 0
+    cursor: str | None = None
+    while True:
+        page = svc.runs.list_runs(status=("queued", "running"), limit=100, cursor=cursor)
+        for run in page.items:
+            if svc.engine.status(run.id) is not None:
+                continue
+            try:
+                svc.runs.update_run(
+                    run.id,
+                    expected_status=("queued", "running"),
+                    status="interrupted",
+                    error=INTERRUPTED_ERROR,
+                    finished_at=svc.clock(),
+                )
+                count += 1
+            except ConflictError:
+                pass
+        cursor = page.next_cursor
+        if cursor is None:
+            return count
