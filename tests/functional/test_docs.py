@@ -31,3 +31,11 @@ def test_concepts_spec_example_is_valid_and_runs() -> None:
     assert report.ok, report.errors
     result = LocalEngine().run_sync(spec, {"amount": 100})
     assert result.state == {"amount": 100, "total": 120.0, "size": "big", "sizes": []}
+
+
+def test_readme_curl_example_creates_a_valid_workflow() -> None:
+    (body,) = re.findall(r"-d '(\{.*?\})' \\", (ROOT / "README.md").read_text())
+    request = json.loads(body)
+    assert validate_spec(request["spec"]).ok
+    state = LocalEngine().run_sync(request["spec"]).state
+    assert state == {"name": "Ada", "greeting": "Hi Ada"}
