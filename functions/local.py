@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         log_level="warning",
         access_log=os.environ.get("ORCHEO_ACCESS_LOG") == "1",
+        # A request waiting on a long run must not hold Ctrl+C hostage: after this many
+        # seconds the server stops anyway and the run is recorded as interrupted.
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt):

@@ -169,6 +169,11 @@ class LocalRunEngine:
         def record(event: RunEvent) -> None:
             nonlocal seq
             seq = event.seq
+            data = event.data
+            if event.type == "run.cancelled" and self._shutting_down:
+                # The server stopped it, not a user: the outcome event says what the run
+                # record says (interrupted, and how to resume it).
+                data = {**data, "error": INTERRUPTED_ERROR}
             stored = EventRecord(
                 run_id=run.id,
                 seq=event.seq,
@@ -176,7 +181,7 @@ class LocalRunEngine:
                 workflow_id=run.workflow_id,
                 node=event.node,
                 attempt=event.attempt,
-                data=compact_data(event.data, self._limit),
+                data=compact_data(data, self._limit),
                 ts=event.ts,
             )
             runs.append_events([stored])
