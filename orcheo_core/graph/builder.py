@@ -179,6 +179,9 @@ def build_graph(
     for runner in runners.values():
         for key in runner.declared_writes():
             channels.setdefault(key, Any)
+    # What a webhook or cron trigger hands the run arrives as inputs under these keys.
+    for key in spec.trigger_channels():
+        channels.setdefault(key, Any)
     for runner in runners.values():
         runner.channels = frozenset(channels)
     state_type = TypedDict(f"{_ident(spec.name)}State", channels, total=False)  # type: ignore[misc]

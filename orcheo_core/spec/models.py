@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from orcheo_core.errors import ConfigError
 
 __all__ = [
     "END",
@@ -21,6 +32,7 @@ __all__ = [
     "StaticEdge",
     "TriggerSpec",
     "UiSpec",
+    "WebhookResponse",
     "WebhookTrigger",
     "WorkflowSettings",
     "WorkflowSpec",
@@ -133,27 +145,178 @@ class ChannelSpec(_Model):
     description: str = ""
 
 
+TRIGGER_ID_PATTERN = NODE_ID_PATTERN
+STATE_KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+MAX_WEBHOOK_BODY = 10 * 1024 * 1024
+MAX_WAIT_SECONDS = 29.0  # API Gateway ends a request after 30 s
+
+
 class ManualTrigger(_Model):
+    """Runs started by hand (the canvas' Run button, the API, the CLI)."""
+
     type: Literal["manual"] = "manual"
-    id: str = "manual"
+    id: str = Field("manual", pattern=TRIGGER_ID_PATTERN)
+
+
+class WebhookResponse(_Model):
+    """What a webhook answers. Fields a mode does not use are ignored (and warned about)."""
+
+    mode: Literal["accepted", "static", "wait"] = Field(
+        "accepted",
+        description='accepted: answer at once with {"run_id"} (202); static: answer at once '
+        "with status_code, body and content_type; wait: wait for the run and answer with its "
+        "final state (or the output_key value).",
+    )
+    status_code: int | None = Field(
+        None,
+        ge=200,
+        le=599,
+        description="Status of a successful answer: 202 for accepted, 200 for static and wait "
+        "unless set. In wait mode a failed run answers 500 and a run still going at "
+        "the timeout 202.",
+    )
+    body: Any = Field(
+        None,
+        description="static: the body; a string is sent as it is, any other value as JSON; "
+        "null sends no body.",
+    )
+    content_type: str | None = Field(
+        None,
+        max_length=200,
+        description="static and wait: Content-Type of a string body (text/plain by default); "
+        "other values are sent as application/json.",
+    )
+    timeout: float = Field(
+        25.0,
+        gt=0,
+        le=MAX_WAIT_SECONDS,
+        description="wait: seconds to wait for the run before answering 202 with its run id "
+        "(the run goes on).",
+    )
+    output_key: str | None = Field(
+        None,
+        pattern=STATE_KEY_PATTERN,
+        description="wait: answer with this state key's value instead of the whole final state.",
+    )
+
+
+_LEGACY_AUTH = {"hmac-sha256": "hmac", "none": "none"}
+_LEGACY_RESPONSE = {"accepted": "accepted", "static": "static", "output": "wait", "wait": "wait"}
 
 
 class WebhookTrigger(_Model):
+    """Runs started by an HTTP request to /hooks/{workflow_id}.
+
+    The run's state receives the request under input_key as {method, path, query,
+    headers, body}. The signing secret is not part of the spec: the service generates
+    it and stores it with the workflow. A workflow has at most one webhook
+    trigger (it has one URL).
+    """
+
     type: Literal["webhook"] = "webhook"
-    id: str = "webhook"
-    methods: list[Literal["GET", "POST", "PUT", "PATCH", "DELETE"]] = Field(
-        default_factory=lambda: ["POST"]  # type: ignore[arg-type]
+    id: str = Field("webhook", pattern=TRIGGER_ID_PATTERN)
+    methods: list[HttpMethod] = Field(
+        default_factory=lambda: ["POST"],  # type: ignore[arg-type]
+        min_length=1,
+        description="HTTP methods accepted; other methods get 405.",
     )
-    signature: Literal["hmac-sha256", "none"] = "hmac-sha256"
-    response: Literal["accepted", "static", "output"] = "accepted"
+    auth: Literal["hmac", "none"] = Field(
+        "hmac",
+        description="hmac: requests must carry X-Orcheo-Signature (HMAC-SHA256 with a "
+        "timestamp; replays refused) made with the webhook's secret, which the service "
+        "generates and keeps (never in the spec); none: a public hook, anyone with the URL "
+        "can start runs.",
+    )
+    response: WebhookResponse = Field(default_factory=WebhookResponse)
+    input_key: str = Field(
+        "webhook",
+        pattern=STATE_KEY_PATTERN,
+        description="State key that receives the request {method, path, query, headers, body}.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1,
+        le=MAX_WEBHOOK_BODY,
+        description="Largest body accepted (bytes, at most 10 MiB); larger requests get 413.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_fields(cls, data: Any) -> Any:
+        # specs saved before `auth` replaced `signature` still load
+        if isinstance(data, dict) and "signature" in data and "auth" not in data:
+            data = dict(data)
+            value = data.pop("signature")
+            data["auth"] = _LEGACY_AUTH.get(value, value) if isinstance(value, str) else value
+        return data
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _normalise_methods(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        out: list[Any] = []
+        for item in value:
+            verb = item.upper() if isinstance(item, str) else item
+            if verb not in out:
+                out.append(verb)
+        return out
+
+    @field_validator("response", mode="before")
+    @classmethod
+    def _response_shorthand(cls, value: Any) -> Any:
+        # "response": "wait" is short for {"mode": "wait"} ("output" is its old name)
+        if isinstance(value, str):
+            return {"mode": _LEGACY_RESPONSE.get(value, value)}
+        return value
 
 
 class CronTrigger(_Model):
+    """Runs started on a schedule: a cron expression read in a time zone."""
+
     type: Literal["cron"] = "cron"
-    id: str = "cron"
-    expression: str
-    timezone: str = "UTC"
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    id: str = Field("cron", pattern=TRIGGER_ID_PATTERN)
+    expression: str = Field(
+        description="5-field cron (minute hour day-of-month month day-of-week) or a macro "
+        "such as @daily; day names and month names are allowed."
+    )
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone the expression is read in, e.g. Europe/Berlin; "
+        "daylight saving changes are handled as cronie does.",
+    )
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="Run inputs of every run this trigger starts."
+    )
+    overlap: Literal["skip", "allow"] = Field(
+        "skip",
+        description="skip: a fire is skipped while this trigger's previous run is still "
+        "going; allow: every fire starts a run.",
+    )
+    enabled: bool = Field(True, description="False keeps the schedule but pauses it.")
+
+    @field_validator("expression")
+    @classmethod
+    def _valid_expression(cls, value: str) -> str:
+        from orcheo_core.triggers.cron import CronExpression
+
+        try:
+            CronExpression.parse(value)
+        except ConfigError as exc:
+            raise PydanticCustomError("invalid_cron", exc.message) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        from orcheo_core.triggers.cron import resolve_timezone
+
+        try:
+            resolve_timezone(value)
+        except ConfigError as exc:
+            raise PydanticCustomError("invalid_timezone", exc.message) from None
+        return value
 
 
 TriggerSpec = Annotated[ManualTrigger | WebhookTrigger | CronTrigger, Field(discriminator="type")]
@@ -190,6 +353,20 @@ class WorkflowSpec(_Model):
     state: dict[str, ChannelSpec] = Field(default_factory=dict)
     triggers: list[TriggerSpec] = Field(default_factory=list)
     settings: WorkflowSettings = Field(default_factory=WorkflowSettings)
+
+    def trigger_channels(self) -> frozenset[str]:
+        """State keys the triggers fill: each webhook's ``input_key``, each cron's inputs.
+
+        The graph must accept them as inputs (declare them as channels) for the
+        triggers' runs to start.
+        """
+        keys: set[str] = set()
+        for trigger in self.triggers:
+            if isinstance(trigger, WebhookTrigger):
+                keys.add(trigger.input_key)
+            elif isinstance(trigger, CronTrigger):
+                keys.update(trigger.inputs)
+        return frozenset(keys)
 
     def node(self, node_id: str) -> NodeSpec:
         """The node with this id (KeyError if there is none)."""

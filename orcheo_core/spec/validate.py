@@ -11,7 +11,14 @@ from pydantic import BaseModel, ValidationError
 
 from orcheo_core.errors import OrcheoError, Problem, SpecValidationError
 from orcheo_core.nodes.template import has_template
-from orcheo_core.spec.models import END, ConditionalEdge, JoinEdge, StaticEdge, WorkflowSpec
+from orcheo_core.spec.models import (
+    END,
+    ConditionalEdge,
+    JoinEdge,
+    StaticEdge,
+    WebhookTrigger,
+    WorkflowSpec,
+)
 
 if TYPE_CHECKING:
     from orcheo_core.nodes.registry import NodeRegistry
@@ -19,7 +26,15 @@ if TYPE_CHECKING:
 __all__ = ["ValidationReport", "load_spec", "validate_spec"]
 
 _END_ALIASES = {END, "END"}
-_UNION_TAGS = {"static", "conditional", "join", "manual", "webhook", "cron"}
+_TRIGGER_TYPES = {"manual", "webhook", "cron"}
+_UNION_TAGS = {"static", "conditional", "join", *_TRIGGER_TYPES}
+# WebhookResponse fields and the modes that use them
+_RESPONSE_FIELD_MODES = {
+    "body": ("static",),
+    "content_type": ("static", "wait"),
+    "timeout": ("wait",),
+    "output_key": ("wait",),
+}
 
 
 @dataclass
@@ -43,8 +58,23 @@ def _registry(registry: NodeRegistry | None) -> NodeRegistry:
     return default_registry
 
 
+def _label(section: str, item: Any, index: int) -> str:
+    """A list item's name in a location: a node's or trigger's id, else its index."""
+    if not isinstance(item, dict) or section not in ("nodes", "triggers"):
+        return str(index)
+    if isinstance(item.get("id"), str):
+        return str(item["id"])
+    if section == "triggers" and "id" not in item and item.get("type") in _TRIGGER_TYPES:
+        return str(item["type"])  # a trigger's id defaults to its type
+    return str(index)
+
+
 def _loc(raw: Any, parts: tuple[int | str, ...]) -> str:
-    """('nodes', 2, 'config', 'url') -> 'nodes[http1].config.url' using the raw node ids."""
+    """('nodes', 2, 'config', 'url') -> 'nodes[http1].config.url' using the raw ids.
+
+    Nodes and triggers are named by id (a trigger without one by its type, its default
+    id); other list items by index.
+    """
     out = ""
     cursor = raw
     for part in parts:
@@ -55,8 +85,7 @@ def _loc(raw: Any, parts: tuple[int | str, ...]) -> str:
             label: str = str(part)
             if isinstance(cursor, list) and 0 <= part < len(cursor):
                 item = cursor[part]
-                if isinstance(item, dict) and isinstance(item.get("id"), str) and out == "nodes":
-                    label = item["id"]
+                label = _label(out, item, part)
                 cursor = item
             else:
                 cursor = None
@@ -144,6 +173,7 @@ class _Checker:
     def run(self) -> None:
         self.check_nodes()
         self.check_edges()
+        self.check_triggers()
         entry = self.check_entry()
         if entry is not None:
             self.check_reachability(entry)
@@ -184,6 +214,54 @@ class _Checker:
                     continue  # rendered at run time; checked then
                 where = _loc(config, path)
                 self.error(f"{loc}.config.{where}" if where else f"{loc}.config", err["msg"])
+
+    def check_triggers(self) -> None:
+        """Trigger ids are unique; one webhook per workflow; warn about public hooks."""
+        seen: set[str] = set()
+        webhooks: list[str] = []
+        for trigger in self.spec.triggers:
+            loc = f"triggers[{trigger.id}]"
+            if trigger.id in seen:
+                hint = None
+                if trigger.id == trigger.type:
+                    hint = (
+                        "a trigger without an `id` takes its type as id; give each one its own "
+                        "id, such as 'nightly' and 'hourly'"
+                    )
+                self.error(
+                    f"{loc}.id", f"duplicate trigger id {trigger.id!r}", "duplicate_id", hint
+                )
+            seen.add(trigger.id)
+            if isinstance(trigger, WebhookTrigger):
+                webhooks.append(trigger.id)
+                self.check_webhook(loc, trigger)
+        for extra in webhooks[1:]:
+            self.error(
+                f"triggers[{extra}]",
+                f"more than one webhook trigger ({', '.join(map(repr, webhooks))}); a workflow "
+                "has one webhook URL, /hooks/{workflow_id}",
+                "duplicate_webhook",
+                "keep one webhook trigger and list every HTTP verb it accepts in `methods`",
+            )
+
+    def check_webhook(self, loc: str, trigger: WebhookTrigger) -> None:
+        if trigger.auth == "none":
+            self.warn(
+                f"{loc}.auth",
+                "public webhook: anyone who knows its URL can start runs (use auth 'hmac' "
+                "unless the sender cannot sign requests)",
+                "public_webhook",
+            )
+        response = trigger.response
+        for name in sorted(response.model_fields_set & set(_RESPONSE_FIELD_MODES)):
+            modes = _RESPONSE_FIELD_MODES[name]
+            if response.mode not in modes and getattr(response, name) is not None:
+                self.warn(
+                    f"{loc}.response.{name}",
+                    f"{name} is ignored in mode {response.mode!r}; it is used in mode "
+                    + " and ".join(map(repr, modes)),
+                    "unused_field",
+                )
 
     def node_ref(self, loc: str, target: str, *, allow_end: bool) -> None:
         if target in self.ids or (allow_end and target in _END_ALIASES):
@@ -322,7 +400,8 @@ class _Checker:
             if src in succ and dst in succ:
                 succ[src].add(dst)
                 pred[dst].add(src)
-        ends = {src for src, dst in self.edge_pairs() if dst in _END_ALIASES}
+        # Only known nodes: an edge from an unknown one is reported by check_edges.
+        ends = {src for src, dst in self.edge_pairs() if dst in _END_ALIASES and src in succ}
         ends |= {n for n, targets in succ.items() if not targets}
         can_end = set(ends)
         stack = list(ends)

@@ -435,3 +435,21 @@ async def test_a_write_to_an_undeclared_channel_fails_instead_of_vanishing() -> 
     assert result.status == "failed"
     assert result.error is not None
     assert "node 'c' wrote 'surprise', which is not a state channel" in result.error["message"]
+
+
+def test_trigger_input_keys_are_accepted_as_run_inputs() -> None:
+    spec = {
+        "name": "hooked",
+        "nodes": [
+            {
+                "id": "echo",
+                "type": "set_variable",
+                "config": {"values": {"got": "{{ state.webhook.body.n }}"}},
+            }
+        ],
+        "state": {"got": {}},
+        "triggers": [{"type": "webhook", "id": "hook"}],
+    }
+    result = LocalEngine().run_sync(spec, {"webhook": {"body": {"n": 3}}})
+    assert result.status == "succeeded", result.error
+    assert result.state is not None and result.state["got"] == 3

@@ -85,6 +85,25 @@ def test_structural_errors_do_not_hide_node_config_errors() -> None:
     assert "nodes[a].config.values: Field required" in errors
 
 
+def test_trigger_problems_are_located_by_trigger_id_next_to_node_problems() -> None:
+    data = _spec(
+        triggers=[
+            {"type": "cron", "id": "nightly", "expression": "0 25 * * *"},
+            {"type": "webhook", "methods": ["FETCH"]},
+        ]
+    )
+    data["nodes"].append({"id": "bad", "type": "set_variable", "config": {}})  # type: ignore[attr-defined]
+    errors = _messages(data)
+    assert "triggers[nightly].expression: cron field 'hour': 25 is out of range 0-23" in errors
+    assert any(e.startswith("triggers[webhook].methods[0]: Input should be 'GET'") for e in errors)
+    assert "nodes[bad].config.values: Field required" in errors
+
+
+def test_duplicate_trigger_ids_are_errors() -> None:
+    data = _spec(triggers=[{"type": "manual", "id": "go"}, {"type": "manual", "id": "go"}])
+    assert _messages(data) == ["triggers[go].id: duplicate trigger id 'go'"]
+
+
 def test_templates_are_not_type_checked_until_run_time() -> None:
     data = _spec()
     data["nodes"][1]["config"] = {"conditions": "{{ state.rules }}"}  # type: ignore[index]

@@ -228,8 +228,12 @@ def test_workflow_fields_settings_state_triggers_entry_and_name() -> None:
         "triggers.nightly.expression": ("0 2 * * *", "0 3 * * *"),
         "triggers.webhook": (
             None,
-            {"type": "webhook", "id": "webhook", "methods": ["POST"]}
-            | {"signature": "hmac-sha256", "response": "accepted"},
+            {"type": "webhook", "id": "webhook", "methods": ["POST"], "auth": "hmac"}
+            | {"input_key": "webhook", "max_body_bytes": 1024 * 1024}
+            | {
+                "response": {"mode": "accepted", "status_code": None, "body": None}
+                | {"content_type": None, "timeout": 25.0, "output_key": None}
+            },
         ),
         "settings.max_steps": (50, 60),
         "settings.run_timeout": (3600.0, 10.0),
