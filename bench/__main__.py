@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench`` (all) or ``python -m bench engine [options]``."""
+"""Run the benchmarks: ``python -m bench`` (all) or ``python -m bench <name> [options]``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS: dict[str, str] = {
     "engine": "bench.engine",
+    "api": "bench.api",
 }
 """Benchmark name -> module with a ``main(argv) -> int``."""
 

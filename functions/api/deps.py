@@ -73,11 +73,7 @@ def require(scope: Scope) -> object:
     async def dependency(
         request: Request,
         services: ServicesDep,
-        # Security(..., scopes=) puts the scope in the operation's OpenAPI security
-        # requirement ({"HTTPBearer": ["run"]}: role names, as OpenAPI 3.1 allows).
-        credentials: Annotated[
-            HTTPAuthorizationCredentials | None, Security(_bearer, scopes=[scope])
-        ],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> TokenRecord:
         limiter: FailedAuthLimiter = request.app.state.auth_limiter
         client = request.client.host if request.client else "unknown"
@@ -92,7 +88,9 @@ def require(scope: Scope) -> object:
             raise
 
     dependency.__name__ = f"require_{scope}"
-    return Depends(dependency)
+    # Security rather than Depends: the scope then shows in the operation's OpenAPI
+    # security requirement ({"HTTPBearer": ["run"]}, role names as OpenAPI 3.1 allows).
+    return Security(dependency, scopes=[scope])
 
 
 ReadToken = Annotated[TokenRecord, require("read")]

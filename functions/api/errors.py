@@ -111,11 +111,18 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = str(exc.detail)
-    if exc.status_code == 404:
+    details: dict[str, Any] = {}
+    if exc.status_code == 400:
+        # FastAPI raises this when the body cannot be read as text at all (not UTF-8).
+        message = f"{message}: send a JSON body encoded as UTF-8"
+        details = {"field": "body"}
+    elif exc.status_code == 404:
         message = f"no route {request.method} {request.url.path}; see /docs for the API"
+        details = {"path": request.url.path}
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
-    return error_response(exc.status_code, code, message)
+        details = {"method": request.method, "path": request.url.path}
+    return error_response(exc.status_code, code, message, details)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

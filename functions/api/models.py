@@ -106,7 +106,9 @@ class VersionOut(BaseModel):
 
 
 class VersionPromote(_In):
-    version: int = Field(ge=1, description="The version to make current (older = rollback).")
+    version: int = Field(
+        ge=1, le=1_000_000, description="The version to make current (older = rollback)."
+    )
 
 
 class WorkflowImport(_In):
@@ -125,7 +127,9 @@ class WorkflowImport(_In):
 
 class RunCreate(_In):
     inputs: JsonObject = Field(default_factory=dict)
-    version: int | None = Field(None, ge=1, description="Default: the current version.")
+    version: int | None = Field(
+        None, ge=1, le=1_000_000, description="Default: the current version."
+    )
     debug: bool = Field(False, description="Record the full state before every step.")
     wait: bool = Field(False, description="Answer once the run has ended.")
     timeout: float | None = Field(
@@ -137,7 +141,9 @@ class RunBatchCreate(_In):
     batch: list[JsonObject] = Field(
         min_length=1, description="One inputs object per run; every run shares a batch id."
     )
-    version: int | None = Field(None, ge=1, description="Default: the current version.")
+    version: int | None = Field(
+        None, ge=1, le=1_000_000, description="Default: the current version."
+    )
     debug: bool = False
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from functions.api.routers.runs import MAX_SEQ
 from functions.backends.ports import TERMINAL_STATUSES
 from functions.service import runs as run_logic
 from functions.service.tokens import authenticate
@@ -104,8 +105,12 @@ class _Session:
             )
             return
         after = message.get("after_seq", 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            self.error("bad_message", "'after_seq' must be a whole number >= 0", field="after_seq")
+        if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_SEQ:
+            self.error(
+                "bad_message",
+                f"'after_seq' must be a whole number from 0 to {MAX_SEQ}",
+                field="after_seq",
+            )
             return
         try:
             if topic.startswith("run:"):

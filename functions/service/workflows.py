@@ -180,6 +180,7 @@ def get_version(svc: Services, workflow_id: str, number: int | None = None) -> V
         if workflow.current_version is None:
             raise UnprocessableError(
                 f"workflow {workflow_id!r} has no version yet; save a spec first",
+                field="version",
                 workflow_id=workflow_id,
             )
         number = workflow.current_version

@@ -24,6 +24,8 @@ from functions.service import runs as logic
 router = APIRouter(tags=["runs"])
 
 RunId = Annotated[str, Path(min_length=1, max_length=100, description="The run's id.")]
+# Sequence numbers are 64-bit integers in the stores; a larger one cannot even be compared.
+MAX_SEQ = 2**63 - 1
 
 
 def _started(response: Response, run: RunOut) -> RunOut:
@@ -32,7 +34,11 @@ def _started(response: Response, run: RunOut) -> RunOut:
     return run
 
 
-@router.post("/api/workflows/{workflow_id}/runs", status_code=202, responses=_ERRORS)
+@router.post(
+    "/api/workflows/{workflow_id}/runs",
+    status_code=202,
+    responses={200: {"model": RunOut, "description": "With `wait`: the run has ended."}, **_ERRORS},
+)
 async def start_run(
     workflow_id: WorkflowId, body: RunCreate, svc: ServicesDep, _: RunToken, response: Response
 ) -> RunOut:
@@ -93,7 +99,9 @@ async def list_events(
     run_id: RunId,
     svc: ServicesDep,
     _: ReadToken,
-    after_seq: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
+    after_seq: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="Only events after this seq.")
+    ] = 0,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> list[EventOut]:
     """The run's events in order; pass the last `seq` you saw to get only newer ones."""

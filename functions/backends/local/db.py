@@ -60,11 +60,12 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         created_at, key = json.loads(raw)
         if isinstance(created_at, int | float) and isinstance(key, str):
             return float(created_at), key
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: float() of a huge int
         pass
     raise UnprocessableError(
         f"invalid page cursor {cursor[:40]!r}: pass back the next_cursor of the previous "
-        "page unchanged, or leave it out to start from the first page"
+        "page unchanged, or leave it out to start from the first page",
+        field="cursor",
     )
 
 
