@@ -42,6 +42,7 @@ from functions.service import runs as run_logic
 from functions.service.tokens import ensure_admin_token
 from functions.service.workflows import get_version
 from functions.settings import Settings
+from orcheo_core.vault import Vault, load_or_create_key
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -104,9 +105,13 @@ class LocalStack:
             engine=engine,
             scheduler=self.scheduler,
             clock=clock,
+            vault_factory=self._open_vault,
         )
         self.app = create_app(self.services, lifespan=self.lifespan)
         self._mount_canvas(self.app)
+
+    def _open_vault(self) -> Vault:
+        return Vault.raw_aes(load_or_create_key(self.settings.vault_key_path))
 
     def _load_subworkflow(self, workflow_id: str) -> Any:
         return self.engine.compile(get_version(self.services, workflow_id))
@@ -135,6 +140,10 @@ class LocalStack:
         interrupted = run_logic.mark_interrupted(self.services)
         if interrupted:
             _log.warning("%d run(s) from the previous session were interrupted", interrupted)
+        # The vault key exists from the first start (mode 0600), not from the first secret:
+        # a user backing up ORCHEO_HOME gets it, and a key with loose permissions is
+        # refused now rather than in the middle of a run.
+        load_or_create_key(self.settings.vault_key_path)
         self.admin_token = ensure_admin_token(self.services)
         if self.admin_token is not None:
             path = self.settings.admin_token_path

@@ -50,6 +50,11 @@ class Settings:
     def admin_token_path(self) -> Path:
         return self.home / "admin-token"
 
+    @property
+    def vault_key_path(self) -> Path:
+        """The local vault's AES-256 key (created with mode 0600 on first start)."""
+        return self.home / "vault.key"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``ORCHEO_HOME``, ``ORCHEO_HOST``, ``ORCHEO_PORT``, ``ORCHEO_STATIC_DIR``,

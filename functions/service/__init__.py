@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from functions.service.tokens import TokenCache
     from functions.settings import Settings
     from orcheo_core.nodes.registry import NodeRegistry
+    from orcheo_core.vault import Vault
 
 __all__ = ["Services"]
 
@@ -47,7 +48,21 @@ class Services:
     registry: NodeRegistry | None = None
     clock: Callable[[], float] = time.time
     token_cache: TokenCache = field(default_factory=lambda: _token_cache())
+    vault_factory: Callable[[], Vault] | None = field(default=None, repr=False)
+    """Builds the vault on first use: the AWS Encryption SDK takes ~1.5 s to import."""
     _catalog: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _vault: Vault | None = field(default=None, repr=False)
+
+    @property
+    def vault(self) -> Vault:
+        """The vault that seals and opens credential secrets."""
+        if self._vault is None:
+            if self.vault_factory is None:
+                from orcheo_core.errors import ConfigError
+
+                raise ConfigError("this service has no vault configured (Services.vault_factory)")
+            self._vault = self.vault_factory()
+        return self._vault
 
     def node_catalog(self) -> list[dict[str, Any]]:
         """Metadata and config schema of every node type (built once: it does not change)."""
