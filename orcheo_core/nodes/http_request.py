@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -108,6 +108,23 @@ async def _auth_headers(auth: str, ctx: NodeContext) -> dict[str, str]:
     return {header: _field(secret, "value", auth)}
 
 
+def _url_and_params(url: str, query: Mapping[str, Any]) -> tuple[str, list[tuple[str, Any]]]:
+    """The URL without its query string, and that query followed by ``query``'s items.
+
+    httpx replaces a URL's query with ``params`` (even an empty one): merging here keeps
+    ``https://x.test/items?page=2`` working with or without a ``query`` config.
+    """
+    parts = urlsplit(url)
+    params: list[tuple[str, Any]] = parse_qsl(parts.query, keep_blank_values=True)
+    for key, value in query.items():
+        if value is None:
+            continue
+        encoded = _query_value(value)
+        values = encoded if isinstance(encoded, list) else [encoded]
+        params.extend((key, v) for v in values)
+    return urlunsplit(parts._replace(query="")), params
+
+
 def _query_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_query_value(v) for v in value]
@@ -149,10 +166,10 @@ class HttpRequestNode(Node[HttpRequestConfig]):
         if cfg.body_type == "raw" and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "text/plain; charset=utf-8"
         headers.update(await _auth_headers(cfg.auth, ctx))
-        params = {k: _query_value(v) for k, v in cfg.query.items() if v is not None}
+        url, params = _url_and_params(cfg.url, cfg.query)
         response = await transport.send(
             cfg.method,
-            cfg.url,
+            url,
             timeout=cfg.timeout,
             headers=headers,
             params=params,

@@ -36,6 +36,13 @@ async def test_get_with_query_and_headers(harness, echo_server) -> None:
     assert transport.user_agent() == "orcheo/0.1.0"
 
 
+async def test_query_in_the_url_is_kept_and_merged_with_query(harness, echo_server) -> None:
+    only_url = await call(harness, {"url": f"{echo_server}/items?page=3&tag=x"})
+    assert only_url["body"]["query"] == {"page": ["3"], "tag": ["x"]}
+    both = await call(harness, {"url": f"{echo_server}/items?tag=x", "query": {"page": 4}})
+    assert both["body"]["query"] == {"tag": ["x"], "page": ["4"]}
+
+
 async def test_json_body(harness, echo_server) -> None:
     res = await call(
         harness,
