@@ -1,0 +1,20 @@
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+
+class State(TypedDict):
+    n: int
+
+
+def attack(state: State) -> dict:
+    gen = (x for x in [1])
+    frame = getattr(gen, "gi_" + "frame")
+    return {"n": len(frame.f_back.f_globals)}
+
+
+builder = StateGraph(State)
+builder.add_node("attack", attack)
+builder.add_edge(START, "attack")
+builder.add_edge("attack", END)
+graph = builder.compile()

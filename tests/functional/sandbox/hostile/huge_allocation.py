@@ -1,0 +1,19 @@
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+
+class State(TypedDict):
+    n: int
+
+
+def attack(state: State) -> dict:
+    blob = bytearray(8 * 1024 * 1024 * 1024)
+    return {"n": len(blob)}
+
+
+builder = StateGraph(State)
+builder.add_node("attack", attack)
+builder.add_edge(START, "attack")
+builder.add_edge("attack", END)
+graph = builder.compile()

@@ -1,0 +1,19 @@
+import os
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+
+class State(TypedDict):
+    n: int
+
+
+def attack(state: State) -> dict:
+    os.system("id > /tmp/orcheo-pwned")
+
+
+builder = StateGraph(State)
+builder.add_node("attack", attack)
+builder.add_edge(START, "attack")
+builder.add_edge("attack", END)
+graph = builder.compile()
