@@ -47,7 +47,15 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv canvas browser
+
+# The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
+FRONTEND := frontend
+CANVAS_SOURCES := $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts \
+  $(FRONTEND)/tsconfig.json $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+# The browser the canvas e2e test drives (Debian's package; never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
 help:
 	@echo "make dev        install what is missing, then start the local stack on http://127.0.0.1:8000"
@@ -59,6 +67,7 @@ help:
 	echo "make bench      run the benchmarks in bench/"
 	echo "make lock       recompile requirements/*.txt (with hashes) from pyproject.toml"
 	echo "make clean      remove the virtualenv, caches and build output"
+	echo "make canvas     install the canvas' node packages if missing, build it if stale"
 
 # The virtualenv: created once, re-synced only when requirements/dev.txt is newer than
 # the stamp. The repo goes on sys.path through a .pth file, so no wheel is ever built.
@@ -85,15 +94,50 @@ $(STAMP): requirements/dev.txt
 
 # The local stack on http://127.0.0.1:8000 (data in $$ORCHEO_HOME, default ~/.orcheo).
 # ORCHEO_PORT / ORCHEO_HOST / ORCHEO_HOME change where it listens and keeps data.
-dev: $(STAMP)
+dev: $(STAMP) canvas
 	@exec $(VPY) -m functions.local
+
+# Without node the canvas is skipped (the local stack then serves a placeholder page).
+# `npm ci` runs when node_modules is missing or older than the lock file; the build when
+# frontend/dist is missing or older than any source.
+canvas:
+	@if ! command -v npm >/dev/null 2>&1; then
+	  echo "==> npm not found: the canvas is not built (install Node.js >= 20.19 to get it)"
+	  exit 0
+	fi
+	if [ ! -f $(FRONTEND)/node_modules/.package-lock.json ] \
+	   || [ $(FRONTEND)/package-lock.json -nt $(FRONTEND)/node_modules/.package-lock.json ]; then
+	  echo "==> npm ci (frontend)"
+	  (cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+	if [ ! -f $(FRONTEND)/dist/index.html ] \
+	   || [ -n "$$(find $(CANVAS_SOURCES) -newer $(FRONTEND)/dist/index.html -print -quit)" ]; then
+	  echo "==> building the canvas into $(FRONTEND)/dist"
+	  (cd $(FRONTEND) && npm run --silent build -- --logLevel warn)
+	fi
+
+# chromium for the canvas e2e test: installed with apt when missing and running as root;
+# otherwise that test is skipped and says why.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	    echo "==> installing chromium with apt-get"
+	    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+	  else
+	    echo "==> no chromium at $(CHROMIUM): the canvas browser test will be skipped"
+	  fi
+	fi
 
 # The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
 # in parallel, so the run closes on the pytest summary that counts every test (CI reads
 # the closing line).
-test: $(STAMP)
+test: $(STAMP) canvas browser
 	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
 	$(VPY) -m pytest -q -m e2e
+	if command -v npm >/dev/null 2>&1; then
+	  echo "==> tests (canvas unit tier: vitest)"
+	  (cd $(FRONTEND) && npx vitest run --reporter=dot)
+	fi
 	echo "==> tests (all tiers but e2e)"
 	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
 
@@ -102,6 +146,10 @@ lint: $(STAMP)
 	$(VPY) -m ruff format --check .
 	echo "==> ruff check"
 	$(VPY) -m ruff check .
+	if [ -d $(FRONTEND)/node_modules ]; then
+	  echo "==> tsc --noEmit + eslint (frontend)"
+	  (cd $(FRONTEND) && npx tsc --noEmit && npx eslint .)
+	fi
 
 typecheck: $(STAMP)
 	@echo "==> mypy --strict $(MYPY_TARGETS)"
@@ -133,6 +181,7 @@ lock:
 	fi
 
 clean:
-	@rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis cdk.out build dist
+	@rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis cdk.out build dist \
+	  $(FRONTEND)/dist tmp/artifacts
 	find . -name __pycache__ -type d -not -path './frontend/node_modules/*' -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +

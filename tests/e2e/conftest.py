@@ -43,9 +43,11 @@ def free_port() -> int:
 class LocalServer:
     """One ``functions.local`` process at a time on ``home``; ``start`` again to restart."""
 
-    def __init__(self, home: Path, logs: Path) -> None:
+    def __init__(self, home: Path, logs: Path, static_dir: Path | None = None) -> None:
         self.home = home
         self.logs = logs
+        # The built canvas to serve at `/`; None serves the placeholder page.
+        self.static_dir = static_dir
         self.port = 0
         self.starts = 0
         self.exit_codes: list[int] = []
@@ -84,7 +86,7 @@ class LocalServer:
         self.port = free_port()
         # The server reads ORCHEO_* from the environment: only what this test sets counts.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHEO_")}
-        env["ORCHEO_STATIC_DIR"] = str(self.logs / "no-canvas")  # the placeholder page
+        env["ORCHEO_STATIC_DIR"] = str(self.static_dir or self.logs / "no-canvas")
         env["PYTHONUNBUFFERED"] = "1"
         self.logs.mkdir(parents=True, exist_ok=True)
         args = ["--host", HOST, "--port", str(self.port), "--home", str(self.home)]
