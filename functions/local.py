@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from functions.api.app import create_app
+from functions.api.routers.clock import SettableClock, clock_router
 from functions.backends.local import (
     Database,
     InProcessEventBus,
@@ -39,17 +40,21 @@ from functions.backends.local import (
 )
 from functions.service import Services
 from functions.service import runs as run_logic
+from functions.service.run_secrets import begin_run, install_log_redaction, resolve_credential
 from functions.service.tokens import ensure_admin_token
+from functions.service.triggers import fire_cron
 from functions.service.workflows import get_version
 from functions.settings import Settings
+from orcheo_core.sandbox import ScriptSandbox
 from orcheo_core.vault import Vault, load_or_create_key
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from fastapi import FastAPI
 
     from functions.backends.ports import ScheduleRecord
+    from orcheo_core.nodes.registry import NodeRegistry
 
 __all__ = ["LocalStack", "main"]
 
@@ -70,7 +75,10 @@ for the interactive reference, and send your admin token as
 
 
 class LocalStack:
-    """Everything the local server needs, wired together; ``app`` is the ASGI app."""
+    """Everything the local server needs, wired together; ``app`` is the ASGI app.
+
+    ``registry`` holds the node types workflows may use (default: the built-in ones).
+    """
 
     def __init__(
         self,
@@ -78,19 +86,30 @@ class LocalStack:
         *,
         clock: Callable[[], float] = time.time,
         announce: bool = False,
+        registry: NodeRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.announce = announce
         self.admin_token: str | None = None
+        self.test_clock: SettableClock | None = None
+        if settings.test_clock is not None:
+            # Tests drive time through POST /api/system/clock; nothing else moves it.
+            self.test_clock = SettableClock(settings.test_clock)
+            clock = self.test_clock
         self.db = Database(settings.db_path)
         runs = SqliteRunStore(self.db)
         bus = InProcessEventBus()
+        scripts = ScriptSandbox()  # checks and runs LangGraph scripts out of this process
         engine = LocalRunEngine(
             runs,
             bus,
+            registry=registry,
+            credentials=self._resolve_credential,
             loader=self._load_subworkflow,
             clock=clock,
             event_data_limit=settings.event_data_limit,
+            run_redactor=begin_run,
+            scripts=scripts,
         )
         self.engine = engine
         self.scheduler = InProcessScheduler(self.db, on_fire=self._on_fire, clock=clock)
@@ -104,26 +123,33 @@ class LocalStack:
             bus=bus,
             engine=engine,
             scheduler=self.scheduler,
+            registry=registry,
             clock=clock,
             vault_factory=self._open_vault,
+            script_sandbox=scripts,
         )
         self.app = create_app(self.services, lifespan=self.lifespan)
+        if self.test_clock is not None:
+            self.app.include_router(clock_router(self.test_clock, self.scheduler.tick))
         self._mount_canvas(self.app)
 
     def _open_vault(self) -> Vault:
-        return Vault.raw_aes(load_or_create_key(self.settings.vault_key_path))
+        vault = Vault.raw_aes(load_or_create_key(self.settings.vault_key_path))
+        if gc.get_freeze_count():
+            # main() froze the start-up heap; the vault brings the AWS Encryption SDK
+            # (~93k more objects) that full collections would otherwise re-scan, adding
+            # ~20-70 ms stalls to every request in flight (bench/README.md, "api").
+            gc.freeze()
+        return vault
+
+    async def _resolve_credential(self, ref: str) -> Mapping[str, str]:
+        return await resolve_credential(self.services, ref)
 
     def _load_subworkflow(self, workflow_id: str) -> Any:
         return self.engine.compile(get_version(self.services, workflow_id))
 
     async def _on_fire(self, schedule: ScheduleRecord, fire_time: float) -> None:
-        target = schedule.target
-        await run_logic.start_run(
-            self.services,
-            str(target["workflow_id"]),
-            dict(target.get("inputs") or {}),
-            trigger="cron",
-        )
+        await fire_cron(self.services, schedule, fire_time)
 
     def _mount_canvas(self, app: FastAPI) -> None:
         static = self.settings.static_dir or DEFAULT_STATIC
@@ -144,6 +170,8 @@ class LocalStack:
         # a user backing up ORCHEO_HOME gets it, and a key with loose permissions is
         # refused now rather than in the middle of a run.
         load_or_create_key(self.settings.vault_key_path)
+        # Every secret a run resolves is redacted from the log lines this process writes.
+        install_log_redaction()
         self.admin_token = ensure_admin_token(self.services)
         if self.admin_token is not None:
             path = self.settings.admin_token_path
@@ -158,6 +186,8 @@ class LocalStack:
         if self.announce:
             _announce(self)
         stop = asyncio.Event()
+        if self.test_clock is not None:
+            stop.set()  # the test clock ticks the scheduler itself (POST /api/system/clock)
         scheduler = asyncio.create_task(self.scheduler.run(stop))
         try:
             yield

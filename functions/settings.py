@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 __all__ = ["Settings"]
 
 
+def _float_or_none(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (Unix seconds), not {raw!r}") from None
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -41,6 +51,8 @@ class Settings:
     event_data_limit: int = 256 * 1024
     max_batch: int = 1000
     run_wait_timeout: float = 300.0
+    test_clock: float | None = None
+    """Test only (``ORCHEO_TEST_CLOCK``): a settable clock starting here (``/api/system/clock``)."""
 
     @property
     def db_path(self) -> Path:
@@ -58,7 +70,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``ORCHEO_HOME``, ``ORCHEO_HOST``, ``ORCHEO_PORT``, ``ORCHEO_STATIC_DIR``,
-        ``ORCHEO_MAX_BODY_BYTES`` and ``ORCHEO_EVENT_DATA_LIMIT``."""
+        ``ORCHEO_MAX_BODY_BYTES``, ``ORCHEO_EVENT_DATA_LIMIT`` and (tests only)
+        ``ORCHEO_TEST_CLOCK``."""
         env = os.environ if env is None else env
         home = env.get("ORCHEO_HOME") or "~/.orcheo"
         static = env.get("ORCHEO_STATIC_DIR")
@@ -69,4 +82,5 @@ class Settings:
             static_dir=Path(static).expanduser() if static else None,
             max_body_bytes=_int(env, "ORCHEO_MAX_BODY_BYTES", 5 * 1024 * 1024),
             event_data_limit=_int(env, "ORCHEO_EVENT_DATA_LIMIT", 256 * 1024),
+            test_clock=_float_or_none(env, "ORCHEO_TEST_CLOCK"),
         )

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import orcheo_core
 from functions.api.deps import FailedAuthLimiter
 from functions.api.errors import error_response, install_error_handlers
-from functions.api.routers import runs, system, workflows
+from functions.api.routers import credentials, hooks, runs, system, triggers, workflows
 from functions.api.ws import router as ws_router
 
 if TYPE_CHECKING:
@@ -92,6 +92,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(workflows.router)
     app.include_router(runs.router)
+    app.include_router(credentials.router)
+    app.include_router(triggers.router)
+    app.include_router(hooks.router)
     app.include_router(system.router)
     app.include_router(ws_router)
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)

@@ -28,6 +28,8 @@ from orcheo_core.errors import (
     SpecValidationError,
     UnknownNodeTypeError,
 )
+from orcheo_core.sandbox.errors import SandboxError, ScriptError
+from orcheo_core.triggers.errors import MethodNotAllowedError, WebhookError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -47,6 +49,8 @@ _STATUS: list[tuple[type[OrcheoError], int]] = [
     (UnknownNodeTypeError, 422),
     (InputError, 422),
     (UnprocessableError, 422),
+    (ScriptError, 422),
+    (SandboxError, 422),  # a script refused while being checked (a limit or a rule)
     (ConfigError, 400),
 ]
 _HTTP_CODES = {
@@ -64,6 +68,8 @@ _HTTP_CODES = {
 
 
 def status_for(exc: OrcheoError) -> int:
+    if isinstance(exc, WebhookError):
+        return exc.http_status
     for cls, status in _STATUS:
         if isinstance(exc, cls):
             return status
@@ -91,7 +97,13 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
 
 async def _on_orcheo_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OrcheoError)
-    return error_response(status_for(exc), exc.code, exc.message, exc.details)
+    response = error_response(status_for(exc), exc.code, exc.message, exc.details)
+    if isinstance(exc, WebhookError):
+        # A webhook is not authenticated by a bearer token: don't ask for one.
+        del response.headers["www-authenticate"]
+        if isinstance(exc, MethodNotAllowedError):
+            response.headers["Allow"] = ", ".join(exc.details.get("allowed", []))
+    return response
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -122,7 +134,10 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
         details = {"method": request.method, "path": request.url.path}
-    return error_response(exc.status_code, code, message, details)
+    response = error_response(exc.status_code, code, message, details)
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]  # RFC 9110: a 405 names the verbs
+    return response
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -91,12 +91,42 @@ class VersionCreate(_In):
     )
 
 
+class ScriptVersionCreate(_In):
+    source: str = Field(
+        min_length=1,
+        max_length=1_000_000,
+        description="A LangGraph Python file, as run locally; its graph is a module-level "
+        "StateGraph or compiled graph named `graph` (or the only one in the file).",
+    )
+    note: str = Field("", max_length=2000)
+    base_version: int | None = Field(
+        None,
+        ge=0,
+        description="The version you edited; if a newer one exists the save is a 409.",
+    )
+
+
+class ScriptWorkflowCreate(_In):
+    name: str = Name
+    description: str = Field("", max_length=5000)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    source: str = Field(
+        min_length=1,
+        max_length=1_000_000,
+        description="A LangGraph Python file; it becomes version 1 (current).",
+    )
+
+
 class VersionOut(BaseModel):
     workflow_id: str
     number: int
     kind: VersionKind
-    spec: JsonObject
-    source: str | None = None
+    spec: JsonObject = Field(
+        description="The WorkflowSpec of a `spec` version; for a `script` version the graph "
+        "extracted from the script, for drawing: `nodes`, `edges`, `routes` (conditional "
+        "edges with their possible `targets`), `entry`, `finish` and `state` keys."
+    )
+    source: str | None = Field(None, description="The Python source of a `script` version.")
     note: str
     created_at: float
 
@@ -200,6 +230,71 @@ class RunDetailOut(RunOut):
 class BatchOut(BaseModel):
     batch_id: str
     runs: list[RunOut]
+
+
+# ---------------------------------------------------------------------------- credentials
+
+_SCOPE_PATTERN = r"^(global|workflow:[A-Za-z0-9][A-Za-z0-9_\-]{0,99})$"
+_SCOPE_HELP = "'global' (any workflow may use it) or 'workflow:<id>' (only that workflow's runs)."
+
+
+class CredentialCreate(_In):
+    name: str = Name
+    type: str = Field(min_length=1, max_length=50, description="See GET /api/credentials/types.")
+    scope: str = Field("global", pattern=_SCOPE_PATTERN, description=_SCOPE_HELP)
+    secret: dict[str, str] = Field(
+        max_length=20,
+        description="Secret field name -> value. Write-only: sealed by the vault, never returned.",
+    )
+    settings: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Fields that are not secret (username, header, test_url); returned as is.",
+    )
+
+
+class CredentialUpdate(_In):
+    revision: int = Field(ge=1, description="The revision you loaded; a newer one is a 409.")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    scope: str | None = Field(None, pattern=_SCOPE_PATTERN, description=_SCOPE_HELP)
+    secret: dict[str, str] | None = Field(
+        None, max_length=20, description="Replaces every secret field. Write-only."
+    )
+    settings: dict[str, str] | None = Field(None, max_length=20, description="Replaces them.")
+
+
+class CredentialOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    scope: str
+    preview: str = Field(description="A masked preview of the main secret field: 'sk-…abcd'.")
+    fields: list[str] = Field(description="The names of the secret fields (never their values).")
+    settings: dict[str, str]
+    revision: int
+    created_at: float
+    updated_at: float
+
+
+class CredentialTest(_In):
+    url: str | None = Field(
+        None,
+        min_length=8,
+        max_length=2000,
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://",
+        description="Where to send the signed request; default: the credential's "
+        "settings.test_url.",
+    )
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    timeout: float = Field(10.0, gt=0, le=60)
+
+
+class CredentialTestOut(BaseModel):
+    ok: bool = Field(description="True when the server answered with a status under 400.")
+    status: int | None = Field(description="The HTTP status; null when there was no answer.")
+    message: str
+    url: str
+    duration: float
 
 
 # ---------------------------------------------------------------------------- tokens

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from functions.service.tokens import TokenCache
     from functions.settings import Settings
     from orcheo_core.nodes.registry import NodeRegistry
+    from orcheo_core.sandbox import ScriptSandbox
     from orcheo_core.vault import Vault
 
 __all__ = ["Services"]
@@ -50,6 +51,8 @@ class Services:
     token_cache: TokenCache = field(default_factory=lambda: _token_cache())
     vault_factory: Callable[[], Vault] | None = field(default=None, repr=False)
     """Builds the vault on first use: the AWS Encryption SDK takes ~1.5 s to import."""
+    script_sandbox: ScriptSandbox | None = field(default=None, repr=False)
+    """Where LangGraph scripts are checked and run, out of this process (made on first use)."""
     _catalog: list[dict[str, Any]] | None = field(default=None, repr=False)
     _vault: Vault | None = field(default=None, repr=False)
 
@@ -63,6 +66,15 @@ class Services:
                 raise ConfigError("this service has no vault configured (Services.vault_factory)")
             self._vault = self.vault_factory()
         return self._vault
+
+    @property
+    def scripts(self) -> ScriptSandbox:
+        """The sandbox that extracts and runs LangGraph scripts."""
+        if self.script_sandbox is None:
+            from orcheo_core.sandbox import ScriptSandbox
+
+            self.script_sandbox = ScriptSandbox()
+        return self.script_sandbox
 
     def node_catalog(self) -> list[dict[str, Any]]:
         """Metadata and config schema of every node type (built once: it does not change)."""

@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING, Any
 
 from functions.backends.ports import Page, VersionRecord, WorkflowRecord
 from functions.errors import ConflictError, NotFoundError, UnprocessableError
+from orcheo_core.sandbox.errors import SandboxError, ScriptError
 from orcheo_core.spec import load_spec
 from orcheo_core.spec.diff import diff_specs
 
 if TYPE_CHECKING:
     from functions.service import Services
+    from orcheo_core.sandbox import ScriptGraph
 
 __all__ = [
     "EXPORT_FORMAT",
+    "add_script_version",
     "add_version",
     "archive_workflow",
+    "create_script_workflow",
     "create_workflow",
     "delete_workflow",
     "diff_versions",
@@ -60,6 +64,13 @@ def list_workflows(
     )
 
 
+def _sync_triggers(svc: Services, workflow_id: str) -> None:
+    """Schedules and webhook secrets follow the version that runs (see service.triggers)."""
+    from functions.service.triggers import sync_triggers
+
+    sync_triggers(svc, workflow_id)
+
+
 def _check_spec(svc: Services, spec: Any) -> dict[str, Any]:
     """Validate ``spec`` (SpecValidationError lists every problem); stored as the user wrote it."""
     load_spec(spec, svc.registry)
@@ -95,6 +106,8 @@ def create_workflow(
         ) from None
     if checked is not None:
         record = _append(svc, record, checked, "created with the workflow")
+        if checked.get("triggers"):
+            _sync_triggers(svc, record.id)
     return record
 
 
@@ -113,7 +126,10 @@ def update_workflow(
         if value is not None:
             setattr(current, key, value)
     current.updated_at = svc.clock()
-    return svc.workflows.update_workflow(current)
+    updated = svc.workflows.update_workflow(current)
+    if changes.get("archived") is not None:
+        _sync_triggers(svc, workflow_id)  # archived: unscheduled; unarchived: scheduled again
+    return updated
 
 
 def archive_workflow(svc: Services, workflow_id: str, archived: bool = True) -> WorkflowRecord:
@@ -122,18 +138,29 @@ def archive_workflow(svc: Services, workflow_id: str, archived: bool = True) -> 
 
 
 def delete_workflow(svc: Services, workflow_id: str) -> None:
+    from functions.service.triggers import all_trigger_ids, forget_workflow
+
     get_workflow(svc, workflow_id)
+    trigger_ids = all_trigger_ids(svc, workflow_id)
     svc.workflows.delete_workflow(workflow_id)
+    forget_workflow(svc, workflow_id, trigger_ids)
 
 
 def _append(
-    svc: Services, workflow: WorkflowRecord, spec: dict[str, Any], note: str
+    svc: Services,
+    workflow: WorkflowRecord,
+    spec: dict[str, Any],
+    note: str,
+    *,
+    source: str | None = None,
 ) -> WorkflowRecord:
+    """Store the next version: a spec, or (with ``source``) a script and its extracted graph."""
     version = VersionRecord(
         workflow_id=workflow.id,
         number=workflow.latest_version + 1,
-        kind="spec",
+        kind="spec" if source is None else "script",
         spec=spec,
+        source=source,
         note=note,
         created_at=svc.clock(),
     )
@@ -161,16 +188,69 @@ def add_version(
     one meanwhile, the save is refused (409) instead of silently overwriting theirs.
     """
     workflow = get_workflow(svc, workflow_id)
+    _check_base(workflow, base_version)
+    checked = _check_spec(svc, spec)
+    updated = _append(svc, workflow, checked, note)
+    _sync_triggers(svc, workflow_id)
+    return svc.workflows.get_version(workflow_id, updated.latest_version)
+
+
+async def _extract(svc: Services, source: str) -> ScriptGraph:
+    """The graph of ``source``, extracted in the sandbox; its errors name the field."""
+    try:
+        return await svc.scripts.extract(source)
+    except (ScriptError, SandboxError) as exc:
+        exc.details.setdefault("field", "body.source")
+        raise
+
+
+def _check_base(workflow: WorkflowRecord, base_version: int | None) -> None:
     if base_version is not None and base_version != workflow.latest_version:
         raise ConflictError(
-            f"workflow {workflow_id!r} has version {workflow.latest_version} now, newer than "
+            f"workflow {workflow.id!r} has version {workflow.latest_version} now, newer than "
             f"version {base_version} you edited; reload to see the changes, then save again",
             latest_version=workflow.latest_version,
             base_version=base_version,
         )
-    checked = _check_spec(svc, spec)
-    updated = _append(svc, workflow, checked, note)
+
+
+async def add_script_version(
+    svc: Services,
+    workflow_id: str,
+    source: str,
+    *,
+    note: str = "",
+    base_version: int | None = None,
+) -> VersionRecord:
+    """Save a LangGraph script as the next version.
+
+    The script is checked statically, then loaded in a sandboxed worker process (the
+    API's event loop only waits for it); its extracted graph is stored as the version's
+    ``spec`` so the canvas can draw it. ScriptError (line, column, hint) or a
+    SandboxError when it cannot become a workflow.
+    """
+    _check_base(get_workflow(svc, workflow_id), base_version)
+    shape = await _extract(svc, source)
+    workflow = get_workflow(svc, workflow_id)  # re-read: the extraction took a while
+    _check_base(workflow, base_version)
+    updated = _append(svc, workflow, shape.to_dict(), note, source=source)
+    _sync_triggers(svc, workflow_id)
     return svc.workflows.get_version(workflow_id, updated.latest_version)
+
+
+async def create_script_workflow(
+    svc: Services,
+    *,
+    name: str,
+    source: str,
+    description: str = "",
+    tags: list[str] | None = None,
+) -> WorkflowRecord:
+    """A new workflow whose first version is the script ``source`` (checked before anything
+    is stored)."""
+    shape = await _extract(svc, source)
+    record = create_workflow(svc, name=name, description=description, tags=tags)
+    return _append(svc, record, shape.to_dict(), "created with the workflow", source=source)
 
 
 def get_version(svc: Services, workflow_id: str, number: int | None = None) -> VersionRecord:
@@ -204,6 +284,13 @@ def diff_versions(svc: Services, workflow_id: str, old: int, new: int) -> dict[s
     """What changed from version ``old`` to version ``new``: nodes, edges, config, settings."""
     before = get_version(svc, workflow_id, old)
     after = get_version(svc, workflow_id, new)
+    for version in (before, after):
+        if version.kind != "spec":
+            raise UnprocessableError(
+                f"version {version.number} is a script; diff compares canvas versions "
+                "(compare the scripts' sources instead)",
+                field="from" if version is before else "to",
+            )
     diff = diff_specs(before.spec, after.spec)
     return {"from_version": old, "to_version": new, "summary": diff.summary(), **diff.to_dict()}
 
@@ -216,7 +303,9 @@ def promote_version(svc: Services, workflow_id: str, number: int) -> WorkflowRec
         return workflow
     workflow.current_version = number
     workflow.updated_at = svc.clock()
-    return svc.workflows.update_workflow(workflow)
+    promoted = svc.workflows.update_workflow(workflow)
+    _sync_triggers(svc, workflow_id)
+    return promoted
 
 
 def export_workflow(svc: Services, workflow_id: str) -> dict[str, Any]:
@@ -277,4 +366,5 @@ def import_workflow(
     current = meta.get("current_version")
     if isinstance(current, int) and 1 <= current <= record.latest_version:
         record = promote_version(svc, record.id, current)
+    _sync_triggers(svc, record.id)
     return record

@@ -10,6 +10,8 @@ from functions.api.deps import AdminToken, ReadToken, ServicesDep
 from functions.api.models import (
     ErrorOut,
     PageOut,
+    ScriptVersionCreate,
+    ScriptWorkflowCreate,
     VersionCreate,
     VersionOut,
     VersionPromote,
@@ -34,6 +36,18 @@ async def create_workflow(body: WorkflowCreate, svc: ServicesDep, _: AdminToken)
     """Create a workflow; with `spec`, its first version too."""
     record = logic.create_workflow(
         svc, name=body.name, description=body.description, tags=body.tags, spec=body.spec
+    )
+    return WorkflowOut.of(record)
+
+
+@router.post("/script", status_code=201, responses=_ERRORS)
+async def create_script_workflow(
+    body: ScriptWorkflowCreate, svc: ServicesDep, _: AdminToken
+) -> WorkflowOut:
+    """Create a workflow whose first version is a LangGraph script (checked in a sandbox;
+    a bad script is a 422 with its line, column and hint)."""
+    record = await logic.create_script_workflow(
+        svc, name=body.name, description=body.description, tags=body.tags, source=body.source
     )
     return WorkflowOut.of(record)
 
@@ -106,6 +120,22 @@ async def create_version(
     """Save a spec as the next version (validated; every problem is listed on a 422)."""
     version = logic.add_version(
         svc, workflow_id, body.spec, note=body.note, base_version=body.base_version
+    )
+    return VersionOut.of(version)
+
+
+@router.post("/{workflow_id}/versions/script", status_code=201, responses=_ERRORS)
+async def create_script_version(
+    workflow_id: WorkflowId, body: ScriptVersionCreate, svc: ServicesDep, _: AdminToken
+) -> VersionOut:
+    """Save a LangGraph script as the next version.
+
+    The script is checked, then loaded in a sandboxed process; the answer carries the
+    graph extracted from it (`spec`). A script that cannot become a workflow is a 422
+    whose `details` give the `line`, `column` and a `hint`.
+    """
+    version = await logic.add_script_version(
+        svc, workflow_id, body.source, note=body.note, base_version=body.base_version
     )
     return VersionOut.of(version)
 

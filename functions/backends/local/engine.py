@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from orcheo_core.engine.events import RunEvent
     from orcheo_core.graph.builder import CompiledWorkflow
     from orcheo_core.nodes.registry import NodeRegistry
+    from orcheo_core.sandbox import ScriptRun, ScriptSandbox
+    from orcheo_core.vault import Redactor
 
 __all__ = ["LocalRunEngine", "compact_data"]
 
@@ -81,11 +83,16 @@ class LocalRunEngine:
         clock: Callable[[], float] = time.time,
         event_data_limit: int = 256 * 1024,
         cache_size: int = 256,
+        run_redactor: Callable[[RunRecord], Redactor] | None = None,
+        scripts: ScriptSandbox | None = None,
     ) -> None:
         self._runs = runs
         self._bus = bus
         self._clock = clock
         self._limit = event_data_limit
+        # Called inside each run's task; its Redactor learns every secret the run
+        # resolves, and cleans events, state and error before they are stored.
+        self._run_redactor = run_redactor
         self._engine = LocalEngine(registry, credentials=credentials)
         # LocalEngine looks sub-workflows up by id in this mapping; ours loads on demand.
         self._engine.workflows = _Loader(loader)
@@ -93,6 +100,8 @@ class LocalRunEngine:
         self._cache_size = cache_size
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._shutting_down = False
+        # Script versions run out of this process, in the sandbox's worker processes.
+        self._scripts = _ScriptRunner(scripts)
 
     def compile(self, version: VersionRecord) -> CompiledWorkflow:
         """The compiled graph of a version; versions never change, so it is cached."""
@@ -102,7 +111,7 @@ class LocalRunEngine:
             if version.kind != "spec":
                 raise ConfigError(
                     f"version {version.number} of workflow {version.workflow_id!r} is a "
-                    f"{version.kind!r} version, which this engine cannot run yet"
+                    f"{version.kind!r} version, which cannot be used as a sub-workflow yet"
                 )
             compiled = self._engine.compile(version.spec)
             self._compiled[key] = compiled
@@ -126,7 +135,9 @@ class LocalRunEngine:
         task.add_done_callback(lambda _: self._tasks.pop(run.id, None))
 
     async def cancel(self, run_id: str) -> bool:
-        return self._engine.cancel(run_id) or self._cancel_task(run_id)
+        return (
+            self._engine.cancel(run_id) or self._scripts.cancel(run_id) or self._cancel_task(run_id)
+        )
 
     def _cancel_task(self, run_id: str) -> bool:
         task = self._tasks.get(run_id)
@@ -150,9 +161,10 @@ class LocalRunEngine:
         self._shutting_down = True
         tasks = list(self._tasks.values())
         for run_id in list(self._tasks):
-            self._engine.cancel(run_id) or self._cancel_task(run_id)
+            self._engine.cancel(run_id) or self._scripts.cancel(run_id) or self._cancel_task(run_id)
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self._scripts.close()
 
     async def _drive(
         self, run: RunRecord, version: VersionRecord, resume: dict[str, Any] | None
@@ -164,6 +176,8 @@ class LocalRunEngine:
             )
         except (ConflictError, NotFoundError):
             return  # cancelled (or deleted) before it started: nothing to run
+        redactor = self._run_redactor(run) if self._run_redactor is not None else None
+        redact: Callable[[Any], Any] = redactor.redact if redactor is not None else _same
         seq = 0
 
         def record(event: RunEvent) -> None:
@@ -181,7 +195,7 @@ class LocalRunEngine:
                 workflow_id=run.workflow_id,
                 node=event.node,
                 attempt=event.attempt,
-                data=compact_data(data, self._limit),
+                data=compact_data(redact(data), self._limit),
                 ts=event.ts,
             )
             runs.append_events([stored])
@@ -192,7 +206,10 @@ class LocalRunEngine:
         except Exception:
             # Let the engine report the compile error as the run's failure, with events.
             workflow = version.spec
-        result = await self._engine.run(
+        runner: Any = self._engine
+        if version.kind == "script":
+            runner, workflow = self._scripts, version.source
+        result = await runner.run(
             workflow,
             run.inputs,
             run_id=run.id,
@@ -209,13 +226,62 @@ class LocalRunEngine:
                 run.id,
                 expected_status=["running"],
                 status=status,
-                state=result.state,
-                error=error,
+                state=redact(result.state),
+                error=redact(error),
                 finished_at=self._clock(),
                 duration=result.duration,
             )
         if seq and status == "interrupted":
             _log.info("run %s interrupted at event %d", run.id, seq)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _ScriptRunner:
+    """Runs script versions in a ScriptSandbox, called the way LocalEngine.run is."""
+
+    def __init__(self, sandbox: ScriptSandbox | None) -> None:
+        self._sandbox = sandbox
+
+    @property
+    def sandbox(self) -> ScriptSandbox:
+        if self._sandbox is None:
+            from orcheo_core.sandbox import ScriptSandbox
+
+            self._sandbox = ScriptSandbox()
+        return self._sandbox
+
+    async def run(
+        self,
+        source: str,
+        inputs: dict[str, Any],
+        *,
+        run_id: str,
+        debug: bool,
+        on_event: Callable[[RunEvent], None],
+        resume: dict[str, Any] | None,
+    ) -> ScriptRun:
+        # ``debug`` has no effect: a script runs whole, without recorded steps.
+        if resume is None:
+            return await self.sandbox.run(source, inputs, run_id=run_id, on_event=on_event)
+        from orcheo_core.engine.events import RunEvent
+        from orcheo_core.sandbox import ScriptRun
+
+        error = ConfigError(
+            "a script version cannot be resumed from a recorded step; replay the run instead"
+        ).to_dict()
+        on_event(RunEvent(1, run_id, "run.started", data={"inputs": inputs}))
+        on_event(RunEvent(2, run_id, "run.failed", data={"error": error, "duration": 0.0}))
+        return ScriptRun(run_id, "failed", None, error)
+
+    def cancel(self, run_id: str) -> bool:
+        return self._sandbox is not None and self._sandbox.cancel(run_id)
+
+    async def close(self) -> None:
+        if self._sandbox is not None:
+            await self._sandbox.close()
 
 
 class _Loader(dict[str, Any]):

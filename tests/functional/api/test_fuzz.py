@@ -76,6 +76,15 @@ def _seed(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
     assert run["status"] == "succeeded", run
     spare = client.post("/api/tokens", json={"name": "spare", "scopes": ["read"]}, headers=admin)
     ids = {"run_id": run["id"], "token_id": spare.json()["id"]}
+    ids["trigger_id"] = "manual"  # the seeded workflows declare no triggers: a 404 / 422
+    # A generic credential: testing it is a 422 before any request could leave the machine.
+    credential = client.post(
+        "/api/credentials",
+        json={"name": f"seed-{full}", "type": "generic", "secret": {"key": "seed-secret"}},
+        headers=admin,
+    )
+    assert credential.status_code == 201, credential.text
+    ids["credential_id"] = credential.json()["id"]
     return [
         {**ids, "workflow_id": full, "number": 2},
         {**ids, "workflow_id": empty, "number": 1},
