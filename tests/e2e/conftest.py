@@ -43,11 +43,18 @@ def free_port() -> int:
 class LocalServer:
     """One ``functions.local`` process at a time on ``home``; ``start`` again to restart."""
 
-    def __init__(self, home: Path, logs: Path, static_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        logs: Path,
+        static_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.home = home
         self.logs = logs
         # The built canvas to serve at `/`; None serves the placeholder page.
         self.static_dir = static_dir
+        self.env = dict(env or {})  # extra ORCHEO_* settings, e.g. ORCHEO_TEST_CLOCK
         self.port = 0
         self.starts = 0
         self.exit_codes: list[int] = []
@@ -88,6 +95,7 @@ class LocalServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHEO_")}
         env["ORCHEO_STATIC_DIR"] = str(self.static_dir or self.logs / "no-canvas")
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.env)
         self.logs.mkdir(parents=True, exist_ok=True)
         args = ["--host", HOST, "--port", str(self.port), "--home", str(self.home)]
         with (
