@@ -62,28 +62,12 @@ CONCURRENCIES = (1, 16)
 EVENTS_PER_RUN = 8
 START_DEADLINE = 60.0
 
-BRANCHY: dict[str, Any] = {
-    "name": "bench branchy",
-    "nodes": [
-        {"id": "start", "type": "set_variable", "config": {"values": {"seen": 1}}},
-        {
-            "id": "check",
-            "type": "if_else",
-            "config": {
-                "conditions": [{"left": "{{ state.amount }}", "operator": "gt", "right": 10}]
-            },
-        },
-        {"id": "big", "type": "set_variable", "config": {"values": {"tier": "big"}}},
-        {"id": "small", "type": "set_variable", "config": {"values": {"tier": "small"}}},
-    ],
-    "edges": [
-        {"source": "start", "target": "check"},
-        {"source": "check", "routes": {"true": "big", "false": "small"}},
-        {"source": "big", "target": "__end__"},
-        {"source": "small", "target": "__end__"},
-    ],
-    "state": {"amount": {"default": 0}, "seen": {}, "tier": {}},
-}
+# The 4-node workflow: set -> if_else (amount > 10) -> set "big" | set "small" -> end.
+BRANCHY: dict[str, Any] = json.loads(
+    (
+        Path(__file__).resolve().parents[1] / "examples" / "workflows" / "order_tiers.json"
+    ).read_text()
+)
 
 # The same four nodes, fed by a webhook: the amount comes in the request body, and the
 # hook answers with the final state once the run has ended.

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from tests.functional.api.conftest import create_workflow, make_token
 
-BRANCHY: dict[str, Any] = {
-    "name": "branchy",
-    "nodes": [
-        {"id": "start", "type": "set_variable", "config": {"values": {"seen": 1}}},
-        {
-            "id": "check",
-            "type": "if_else",
-            "config": {
-                "conditions": [{"left": "{{ state.amount }}", "operator": "gt", "right": 10}]
-            },
-        },
-        {"id": "big", "type": "set_variable", "config": {"values": {"tier": "big"}}},
-        {"id": "small", "type": "set_variable", "config": {"values": {"tier": "small"}}},
-    ],
-    "edges": [
-        {"source": "start", "target": "check"},
-        {"source": "check", "routes": {"true": "big", "false": "small"}},
-        {"source": "big", "target": "__end__"},
-        {"source": "small", "target": "__end__"},
-    ],
-    "state": {"amount": {"default": 0}, "seen": {}, "tier": {}},
-}
+# The 4-node workflow: set -> if_else (amount > 10) -> set "big" | set "small" -> end.
+BRANCHY: dict[str, Any] = json.loads(
+    (
+        Path(__file__).resolve().parents[3] / "examples" / "workflows" / "order_tiers.json"
+    ).read_text()
+)
 
 SLOW: dict[str, Any] = {
     "name": "slow",
