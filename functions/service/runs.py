@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
+import json
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from functions.backends.ports import (
@@ -16,18 +20,20 @@ from functions.errors import ConflictError, NotFoundError, UnprocessableError
 from functions.service.workflows import get_version, get_workflow
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Awaitable, Callable, Collection, Sequence
 
     from functions.backends.ports import EventRecord, Page, RunStatus
     from functions.service import Services
 
 __all__ = [
+    "IDEMPOTENCY_TTL",
     "cancel_run",
     "delete_run",
     "get_run",
     "list_events",
     "list_runs",
     "mark_interrupted",
+    "once",
     "recorded_steps",
     "replay_run",
     "resume_run",
@@ -35,6 +41,12 @@ __all__ = [
     "start_run",
     "wait_run",
 ]
+
+
+IDEMPOTENCY_TTL = 24 * 3600.0
+"""How long an ``Idempotency-Key`` is remembered (seconds)."""
+# How long a request waits for another one holding the same key to finish starting its runs.
+_IDEMPOTENCY_WAIT = 10.0
 
 
 def get_run(svc: Services, run_id: str) -> RunRecord:
@@ -145,6 +157,67 @@ async def start_batch(
         await _launch(svc, record, dict(item), debug=debug, trigger="batch", batch_id=batch_id)
         for item in batch
     ]
+
+
+async def once(
+    svc: Services,
+    scope: str,
+    key: str | None,
+    request: dict[str, Any],
+    start: Callable[[], Awaitable[list[RunRecord]]],
+) -> tuple[list[RunRecord], bool]:
+    """Start runs at most once per idempotency ``key``: ``(runs, replayed)``.
+
+    The first request with a key claims it in the trigger state (a lock lasting
+    :data:`IDEMPOTENCY_TTL`) and records the runs it started; the same key with the same
+    ``request`` later answers those runs (``replayed`` True) instead of starting new ones,
+    and with a different ``request`` is a 422. A request that failed before starting
+    anything releases its claim, so retrying it can succeed. ``scope`` keeps keys of
+    different workflows and endpoints apart. Without a key, ``start`` simply runs.
+    """
+    if key is None:
+        return await start(), False
+    slot = "idempotency:" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(request, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    owner = f"{digest}:{secrets.token_hex(8)}"
+    deadline = time.monotonic() + _IDEMPOTENCY_WAIT
+    while True:
+        if svc.trigger_state.acquire_lock(slot, owner, IDEMPOTENCY_TTL):
+            try:
+                runs = await start()
+            except BaseException:
+                svc.trigger_state.release_lock(slot, owner)
+                raise
+            record = {"digest": digest, "runs": [r.id for r in runs], "at": svc.clock()}
+            svc.trigger_state.set_cursor(slot, json.dumps(record))
+            return runs, False
+        stored = _remembered(svc, slot)
+        if stored is not None:
+            if stored["digest"] != digest:
+                raise UnprocessableError(
+                    "this Idempotency-Key was already used with a different request; "
+                    "send a new key for a new request",
+                    field="Idempotency-Key",
+                )
+            return [get_run(svc, run_id) for run_id in stored["runs"]], True
+        if time.monotonic() > deadline:
+            raise ConflictError(
+                "another request with this Idempotency-Key is still starting its run; "
+                "retry in a moment",
+                field="Idempotency-Key",
+            )
+        await asyncio.sleep(0.05)
+
+
+def _remembered(svc: Services, slot: str) -> dict[str, Any] | None:
+    """What the request that claimed ``slot`` recorded, unless it is older than the TTL."""
+    raw = svc.trigger_state.get_cursor(slot)
+    if not raw:
+        return None
+    stored: dict[str, Any] = json.loads(raw)
+    return stored if svc.clock() - float(stored["at"]) < IDEMPOTENCY_TTL else None
 
 
 async def wait_run(svc: Services, run: RunRecord, timeout: float | None = None) -> RunRecord:

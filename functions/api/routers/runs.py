@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from functions.api.deps import ReadToken, RunToken, ServicesDep
 from functions.api.models import (
@@ -18,7 +18,7 @@ from functions.api.models import (
     RunReplay,
 )
 from functions.api.routers.workflows import _ERRORS, WorkflowId
-from functions.backends.ports import RunStatus
+from functions.backends.ports import RunRecord, RunStatus
 from functions.service import runs as logic
 
 router = APIRouter(tags=["runs"])
@@ -28,10 +28,28 @@ RunId = Annotated[str, Path(min_length=1, max_length=100, description="The run's
 MAX_SEQ = 2**63 - 1
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Send the same key when retrying: for 24 h the same key with the same "
+        "body answers the run(s) it started (header `Idempotent-Replayed: true`) instead of "
+        "starting more; with a different body it is a 422.",
+    ),
+]
+
+
 def _started(response: Response, run: RunOut) -> RunOut:
     # 202 while the run goes on; 200 when the answer carries the finished run.
     response.status_code = 202 if run.finished_at is None else 200
     return run
+
+
+def _replayed(response: Response, replayed: bool) -> None:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
 
 
 @router.post(
@@ -40,12 +58,26 @@ def _started(response: Response, run: RunOut) -> RunOut:
     responses={200: {"model": RunOut, "description": "With `wait`: the run has ended."}, **_ERRORS},
 )
 async def start_run(
-    workflow_id: WorkflowId, body: RunCreate, svc: ServicesDep, _: RunToken, response: Response
+    workflow_id: WorkflowId,
+    body: RunCreate,
+    svc: ServicesDep,
+    _: RunToken,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> RunOut:
     """Start a run of the current (or given) version; with `wait`, answer once it ends."""
-    run = await logic.start_run(
-        svc, workflow_id, body.inputs, version=body.version, debug=body.debug
-    )
+
+    async def start() -> list[RunRecord]:
+        return [
+            await logic.start_run(
+                svc, workflow_id, body.inputs, version=body.version, debug=body.debug
+            )
+        ]
+
+    request = body.model_dump(include={"inputs", "version", "debug"})
+    runs, replayed = await logic.once(svc, f"{workflow_id}:run", idempotency_key, request, start)
+    _replayed(response, replayed)
+    run = runs[0]
     if body.wait:
         run = await logic.wait_run(svc, run, body.timeout)
     return _started(response, RunOut.of(run))
@@ -53,12 +85,24 @@ async def start_run(
 
 @router.post("/api/workflows/{workflow_id}/runs/batch", status_code=202, responses=_ERRORS)
 async def start_batch(
-    workflow_id: WorkflowId, body: RunBatchCreate, svc: ServicesDep, _: RunToken
+    workflow_id: WorkflowId,
+    body: RunBatchCreate,
+    svc: ServicesDep,
+    _: RunToken,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> BatchOut:
     """Start one run per inputs object."""
-    runs = await logic.start_batch(
-        svc, workflow_id, body.batch, version=body.version, debug=body.debug
+
+    async def start() -> list[RunRecord]:
+        return await logic.start_batch(
+            svc, workflow_id, body.batch, version=body.version, debug=body.debug
+        )
+
+    runs, replayed = await logic.once(
+        svc, f"{workflow_id}:batch", idempotency_key, body.model_dump(), start
     )
+    _replayed(response, replayed)
     return BatchOut(batch_id=runs[0].batch_id or "", runs=[RunOut.of(r) for r in runs])
 
 
