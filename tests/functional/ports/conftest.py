@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aws.moto_env import moto_tables
 
+from functions.backends.aws import (
+    DynamoCredentialStore,
+    DynamoRunStore,
+    DynamoTokenStore,
+    DynamoTriggerState,
+    DynamoWorkflowStore,
+)
 from functions.backends.local import (
     Database,
     SqliteCredentialStore,
@@ -90,7 +98,20 @@ def make_sqlite(tmp_path: Path, clock: Clock) -> Iterator[Stores]:
         db.close()
 
 
-IMPLEMENTATIONS: dict[str, Factory] = {"sqlite": make_sqlite}
+@contextlib.contextmanager
+def make_dynamo(tmp_path: Path, clock: Clock) -> Iterator[Stores]:
+    """The AWS backend: DynamoDB tables in a fresh in-process moto (``mock_aws``)."""
+    with moto_tables():
+        yield Stores(
+            workflows=DynamoWorkflowStore(),
+            runs=DynamoRunStore(clock=clock),
+            credentials=DynamoCredentialStore(),
+            tokens=DynamoTokenStore(),
+            trigger_state=DynamoTriggerState(clock=clock),
+        )
+
+
+IMPLEMENTATIONS: dict[str, Factory] = {"sqlite": make_sqlite, "dynamo": make_dynamo}
 """Every implementation of the storage ports, by name; add one here to test it."""
 
 

@@ -112,6 +112,16 @@ def test_update_to_a_taken_name_conflicts(credential_store: CredentialStore) -> 
     assert credential_store.get_credential("c2").name == "two"
 
 
+def test_a_rename_frees_the_old_name(credential_store: CredentialStore) -> None:
+    # Stores that keep names unique with a separate claim (DynamoDB) must move it.
+    created = credential_store.create_credential(credential("c1", name="old"))
+    credential_store.update_credential(replace(created, name="new"))
+    credential_store.create_credential(credential("c2", name="old"))
+    found_old, found_new = (credential_store.find_credential(n) for n in ("old", "new"))
+    assert found_old is not None and found_old.id == "c2"
+    assert found_new is not None and found_new.id == "c1"
+
+
 def test_update_of_a_missing_credential_is_not_found(credential_store: CredentialStore) -> None:
     with pytest.raises(NotFoundError, match="ghost"):
         credential_store.update_credential(credential("ghost"))

@@ -14,7 +14,9 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from aws.moto_env import moto_tables
 
+from functions.backends.aws.bus import DynamoEventBus
 from functions.backends.local.bus import InProcessEventBus, InProcessSubscription
 from functions.backends.ports import EventBus, EventRecord, Subscription
 from orcheo_core.errors import ConfigError
@@ -27,7 +29,14 @@ def make_in_process(max_queue: int) -> Iterator[EventBus]:
     yield InProcessEventBus(max_queue=max_queue)
 
 
-BUSES: dict[str, Factory] = {"in_process": make_in_process}
+@contextlib.contextmanager
+def make_dynamo(max_queue: int) -> Iterator[EventBus]:
+    """The AWS backend: events stored in the run-events table (moto), delivered from its stream."""
+    with moto_tables():
+        yield DynamoEventBus(max_queue=max_queue)
+
+
+BUSES: dict[str, Factory] = {"in_process": make_in_process, "dynamo": make_dynamo}
 """Every implementation of the EventBus port, by name; add one here to test it."""
 
 # Generous: only a broken bus makes a test wait this long.

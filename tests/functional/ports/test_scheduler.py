@@ -20,8 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import boto3
 import pytest
+from aws.eventbridge import SchedulerEmulator
+from aws.moto_env import REGION, aws_settings
+from moto import mock_aws
 
+from functions.backends.aws.scheduler import EventBridgeScheduler
 from functions.backends.local.db import Database
 from functions.backends.local.scheduler import InProcessScheduler
 from functions.backends.ports import Scheduler, ScheduleRecord
@@ -97,7 +102,36 @@ def make_in_process(tmp_path: Path, clock: Clock, on_fire: Recorder) -> Iterator
             db.close()
 
 
-SCHEDULERS: dict[str, Factory] = {"in_process": make_in_process}
+@contextlib.contextmanager
+def make_eventbridge(tmp_path: Path, clock: Clock, on_fire: Recorder) -> Iterator[Harness]:
+    """The AWS backend: EventBridge Scheduler in moto, fired by an emulator of the service.
+
+    moto never fires a schedule, so ``tick`` is :class:`SchedulerEmulator`: it invokes
+    the target (the scheduler Lambda, whose logic is ``EventBridgeScheduler.fire``) as
+    EventBridge would. A restart is a new scheduler on the same schedules.
+    """
+    with mock_aws():
+        settings = aws_settings()
+        client = boto3.client("scheduler", region_name=REGION)
+        client.create_schedule_group(Name=settings.schedule_group)
+
+        def build() -> EventBridgeScheduler:
+            return EventBridgeScheduler(settings, on_fire, clock=clock, client=client)
+
+        async def invoke_target(event: dict[str, object]) -> None:
+            await harness.scheduler.fire(event)  # type: ignore[attr-defined]
+
+        emulator = SchedulerEmulator(client, settings.schedule_group, clock, invoke_target)
+        harness = Harness(scheduler=build(), tick=emulator.tick, restart=lambda: None)
+
+        def restart() -> None:
+            harness.scheduler = build()
+
+        harness.restart = restart
+        yield harness
+
+
+SCHEDULERS: dict[str, Factory] = {"in_process": make_in_process, "eventbridge": make_eventbridge}
 """Every implementation of the Scheduler port, by name; add one here to test it."""
 
 
