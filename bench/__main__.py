@@ -8,6 +8,7 @@ import sys
 BENCHMARKS: dict[str, str] = {
     "engine": "bench.engine",
     "api": "bench.api",
+    "canvas": "bench.canvas",
 }
 """Benchmark name -> module with a ``main(argv) -> int``."""
 

@@ -7,6 +7,7 @@
 // validation error pinned to its node, save, run it and watch it live, open the step
 // viewer, undo/redo, export and re-import JSON, restore an older version. A failing
 // step saves a screenshot and the page's HTML to ARTIFACTS_DIR (default tmp/artifacts).
+import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -478,19 +479,138 @@ try {
     timings['big: import to 600 nodes on screen (ms)'] = Date.now() - t0;
     await page.waitForTimeout(300);
     const all = await page.locator('.react-flow__node').count();
+    // fitted, 600 nodes are drawn as boxes without text, and the minimap starts hidden
+    await page.locator('.canvas.lod-far').waitFor();
+    const anchored = await page.evaluate(() => [...document.querySelectorAll('.react-flow__edge-path')].filter((p) => (p.getAttribute('d') ?? '').length > 10).length + [...document.querySelectorAll('.far-edges path')].filter((p) => (p.getAttribute('d') ?? '').length > 10).length);
+    expect(anchored === 599, `every edge drawn far out: ${anchored}`);
+    expect((await page.locator('.react-flow__minimap').count()) === 0, 'no minimap on a big graph');
+    await page.getByTestId('toggle-minimap').click();
+    await page.locator('.react-flow__minimap').waitFor();
+    await page.getByTestId('toggle-minimap').click();
     // zoom in on the first node: only what is in view stays in the DOM
-    await node('n0').locator('.node-head').click();
+    await node('n0').click({ position: { x: 4, y: 4 } }); // far out the title is not drawn: click the box
     const z0 = Date.now();
     for (let i = 0; i < 8; i += 1) await page.getByRole('button', { name: 'Zoom In' }).click();
     await page.waitForTimeout(300);
     const inView = await page.locator('.react-flow__node').count();
     timings['big: DOM nodes when fitted / zoomed in'] = `${all} / ${inView}`;
+    expect((await page.locator('.canvas.lod-far').count()) === 0, 'zoomed in: full nodes again');
     timings['big: 8 zoom steps (ms)'] = Date.now() - z0;
     expect(inView < all, `virtualised: ${inView} of ${all} nodes in the DOM after zooming in`);
     const s0 = Date.now();
     await page.getByTestId('save').click();
     await page.getByText('Saved version 1.').waitFor();
     timings['big: save 600 nodes (ms)'] = Date.now() - s0;
+  });
+
+
+  const SECRET = 'e2e-bearer-secret-7f3a9c';
+  await step('credentials: create one; the secret is shown only masked, and tested', async () => {
+    await page.getByTestId('back').click();
+    await page.getByTestId('credentials-button').click();
+    await page.getByTestId('cred-form').waitFor();
+    await page.getByTestId('cred-type').selectOption('http_bearer');
+    await page.getByTestId('cred-name').fill('e2e-token');
+    await page.getByTestId('cred-secret-token').fill('abc');
+    await page.getByTestId('cred-save').click();
+    await page.getByTestId('cred-error-secret.token').waitFor(); // too short to redact: refused before sending
+    await page.getByTestId('cred-secret-token').fill(SECRET);
+    expect((await page.getByTestId('cred-secret-token').getAttribute('type')) === 'password', 'typed into a password field');
+    await page.getByTestId('cred-setting-test_url').fill(`${BASE}/api/health`);
+    await page.getByTestId('cred-save').click();
+    const preview = await page.getByTestId('cred-preview-e2e-token').textContent();
+    expect(preview.includes('…') && !preview.includes(SECRET), `masked preview: ${preview}`);
+    expect((await page.getByTestId('cred-secret-token').inputValue()) === '', 'the form forgets the secret');
+    expect(!(await page.content()).includes(SECRET), 'the secret is nowhere in the page');
+    await page.getByTestId('cred-test-e2e-token').click();
+    await page.getByTestId('cred-test-result-e2e-token').filter({ hasText: '✓' }).waitFor();
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(ARTIFACTS, 'credentials.png') });
+    // reloading shows what the server keeps: the preview only
+    await page.reload();
+    expect((await page.getByTestId('cred-preview-e2e-token').textContent()) === preview, 'same preview after reload');
+    await page.getByTestId('back').click();
+  });
+
+  let templateWorkflow;
+  await step('start from a template: the scheduled report', async () => {
+    await page.getByTestId('template-gallery').locator('summary').click();
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(ARTIFACTS, 'templates.png') });
+    await page.getByTestId('use-template-scheduled-report').click();
+    for (const id of ['fetch', 'summarise', 'post']) await node(id).waitFor();
+    expect((await page.getByTestId('version-label').textContent()).startsWith('v1'), 'the template is version 1');
+    templateWorkflow = decodeURIComponent(new URL(page.url()).hash.replace('#/w/', ''));
+  });
+
+  await step('pick the credential for the HTTP node; it is saved by id, never the secret', async () => {
+    await select('fetch');
+    await page.getByTestId('field-auth').selectOption('bearer');
+    await page.getByTestId('cred-missing-auth').waitFor();
+    await page.getByTestId('cred-slot-auth').selectOption({ label: (await page.getByTestId('cred-slot-auth').locator('option', { hasText: 'e2e-token' }).textContent()).trim() });
+    await page.getByTestId('cred-missing-auth').waitFor({ state: 'detached' });
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(ARTIFACTS, 'credential-picker.png') });
+    await page.getByTestId('save').click();
+    await page.getByText('Saved version 2.').waitFor();
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    const v2 = await (await fetch(`${BASE}/api/workflows/${templateWorkflow}/versions/2`, { headers })).json();
+    const fetchNode = v2.spec.nodes.find((n) => n.id === 'fetch');
+    expect(/^cred_/.test(fetchNode.credentials?.auth ?? ''), `bound by id: ${JSON.stringify(fetchNode.credentials)}`);
+    expect(!JSON.stringify(v2).includes(SECRET), 'no secret in the spec');
+  });
+
+  await step("the template's schedule is live: its meaning and next 5 fire times", async () => {
+    await page.getByTestId('tab-triggers').click();
+    const description = await page.getByTestId('cron-description-weekday_morning').textContent();
+    expect(description.includes('08:00') && description.includes('Europe/London'), `description: ${description}`);
+    expect((await page.getByTestId('cron-next-weekday_morning').locator('li').count()) === 5, '5 next fires');
+  });
+
+  await step('set up a cron trigger, make it live, see the next 5 fires; pause and resume it', async () => {
+    await page.getByTestId('add-cron').click();
+    await page.getByTestId('trigger-id-1').fill('nightly');
+    await page.getByTestId('cron-expression-1').fill('30 2 * * *');
+    await page.getByTestId('cron-timezone-1').fill('Europe/Berlin');
+    await page.getByTestId('live-nightly').filter({ hasText: 'Not live' }).waitFor();
+    await page.getByTestId('make-live').click();
+    await page.getByText('Version 3 is live').waitFor();
+    const description = await page.getByTestId('cron-description-nightly').textContent();
+    expect(description.includes('02:30'), `description: ${description}`);
+    const fires = await page.getByTestId('cron-next-nightly').locator('li').allTextContents();
+    expect(fires.length === 5 && fires.every((f) => f.includes('02:30 (+0')), `5 fires at 02:30 Berlin time: ${fires}`);
+    await page.getByTestId('triggers-live').waitFor();
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(ARTIFACTS, 'triggers.png') });
+    await page.getByTestId('cron-pause-nightly').click();
+    await page.getByTestId('cron-paused-nightly').waitFor();
+    await page.getByTestId('cron-next-nightly').waitFor({ state: 'detached' });
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    const live = await (await fetch(`${BASE}/api/workflows/${templateWorkflow}/triggers`, { headers })).json();
+    expect(live.find((t) => t.id === 'nightly').paused === true, 'paused on the server');
+    expect(live.find((t) => t.id === 'weekday_morning').paused === false, 'the other schedule still runs');
+    await page.getByTestId('cron-resume-nightly').click();
+    await page.getByTestId('cron-next-nightly').waitFor();
+  });
+
+  await step('a webhook: allowed verbs, URL, the signing secret shown once and accepted', async () => {
+    await page.getByTestId('add-webhook').click();
+    await page.getByTestId('webhook-method-PUT').check();
+    await page.getByTestId('make-live').click();
+    await page.getByText('Version 4 is live').waitFor();
+    const url = (await page.getByTestId('webhook-url').textContent()).trim();
+    expect(url.endsWith(`/hooks/${templateWorkflow}`), `hook URL ${url}`);
+    await page.getByTestId('webhook-reveal').click();
+    const secret = (await page.getByTestId('webhook-secret').locator('code').textContent()).trim();
+    expect(secret.startsWith('whsec_'), 'a webhook secret');
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(ARTIFACTS, 'webhook.png') });
+    await page.getByTestId('webhook-secret-hide').click();
+    await page.getByTestId('webhook-secret-preview').filter({ hasText: 'already shown once' }).waitFor();
+    expect((await page.getByTestId('webhook-reveal').count()) === 0, 'not offered twice');
+    // the secret signs a real request; a verb the trigger does not allow gets 405
+    const body = JSON.stringify({ hello: 'world' });
+    const t = Math.floor(Date.now() / 1000);
+    const sig = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+    const signed = await fetch(url, { method: 'PUT', body, headers: { 'Content-Type': 'application/json', 'X-Orcheo-Signature': `t=${t},v1=${sig}` } });
+    expect(signed.status === 202, `signed PUT accepted: ${signed.status}`);
+    const patch = await fetch(url, { method: 'PATCH', body, headers: { 'Content-Type': 'application/json' } });
+    expect(patch.status === 405, `PATCH refused: ${patch.status}`);
   });
 
   await step('no errors in the browser console', async () => {

@@ -10,11 +10,12 @@ with the reason (run `make test`, which provides them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +29,8 @@ pytestmark = pytest.mark.e2e
 FRONTEND = REPO_ROOT / "frontend"
 DIST = FRONTEND / "dist"
 SCRIPT = FRONTEND / "e2e" / "canvas.e2e.mjs"
+# The template gallery: one file the canvas imports and this test posts to the server.
+TEMPLATES = FRONTEND / "src" / "templates" / "templates.json"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 BROWSER_DEADLINE = 240.0
 # Screenshots and the page HTML of a failing step land here (git-ignored).
@@ -94,3 +97,45 @@ def test_canvas_end_to_end_in_chromium(canvas_server: LocalServer) -> None:
         f"the browser walk failed (artifacts in {ARTIFACTS}):\n{done.stderr}"
     )
     assert "PASS canvas e2e" in done.stdout
+
+
+def test_every_template_is_a_spec_the_server_accepts(canvas_server: LocalServer) -> None:
+    """Each gallery template is created as a workflow (validated, stored as version 1,
+    its triggers served); the ones that need no network run to the expected end."""
+    templates = json.loads(TEMPLATES.read_text())
+    assert len(templates) >= 6
+    http = canvas_server.http
+    headers = canvas_server.headers
+    made: dict[str, str] = {}
+    for template in templates:
+        answer = http.post(
+            "/api/workflows",
+            headers=headers,
+            json={"name": template["name"], "spec": template["spec"]},
+        )
+        assert answer.status_code == 201, f"{template['id']}: {answer.text}"
+        workflow = answer.json()
+        assert workflow["current_version"] == 1
+        made[template["id"]] = workflow["id"]
+        served = http.get(f"/api/workflows/{workflow['id']}/triggers", headers=headers).json()
+        wanted = {t.get("id", t["type"]) for t in template["spec"].get("triggers", [])}
+        assert {t["id"] for t in served} >= wanted, template["id"]
+        for trigger in served:
+            if trigger["type"] == "cron":
+                assert len(trigger["next_fire_times"]) == 5, template["id"]
+
+    def final_state(template_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        answer = http.post(
+            f"/api/workflows/{made[template_id]}/runs",
+            headers=headers,
+            json={"inputs": inputs, "wait": True},
+        )
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert result["status"] == "succeeded", result
+        state: dict[str, Any] = result["state"]
+        return state
+
+    assert final_state("switch-by-category", {"category": "technical"})["queue"] == "engineering"
+    assert final_state("switch-by-category", {"category": "legal"})["queue"] == "triage"
+    assert final_state("approval-routing", {"amount": 50})["decision"] == "approved"

@@ -1,6 +1,12 @@
 /** The HTTP client for /api: bearer auth, JSON bodies, one error type. */
 import type {
+  Credential,
+  CredentialTestResult,
+  CredentialType,
   ExportDocument,
+  FireTime,
+  TriggerState,
+  WebhookSecret,
   NodeType,
   Page,
   Problem,
@@ -154,6 +160,56 @@ export class ApiClient {
   }
   replayRun(id: string, fromStep?: number): Promise<Run> {
     return this.request('POST', `/runs/${enc(id)}/replay`, fromStep === undefined ? {} : { from_step: fromStep });
+  }
+
+  // ---------------------------------------------------------------- triggers
+  triggers(workflowId: string): Promise<TriggerState[]> {
+    return this.request('GET', `/workflows/${enc(workflowId)}/triggers`);
+  }
+  nextFires(workflowId: string, triggerId: string, count = 5): Promise<FireTime[]> {
+    return this.request('GET', `/workflows/${enc(workflowId)}/triggers/${enc(triggerId)}/next?count=${count}`);
+  }
+  pauseTrigger(workflowId: string, triggerId: string): Promise<TriggerState> {
+    return this.request('POST', `/workflows/${enc(workflowId)}/triggers/${enc(triggerId)}/pause`, {});
+  }
+  resumeTrigger(workflowId: string, triggerId: string): Promise<TriggerState> {
+    return this.request('POST', `/workflows/${enc(workflowId)}/triggers/${enc(triggerId)}/resume`, {});
+  }
+  /** The webhook's signing secret, answered once; afterwards a 409 (rotate instead). */
+  webhookSecret(workflowId: string, triggerId: string): Promise<WebhookSecret> {
+    return this.request('GET', `/workflows/${enc(workflowId)}/triggers/${enc(triggerId)}/secret`);
+  }
+  rotateWebhookSecret(workflowId: string, triggerId: string, graceSeconds = 0): Promise<WebhookSecret> {
+    return this.request('POST', `/workflows/${enc(workflowId)}/triggers/${enc(triggerId)}/secret`, { grace_seconds: graceSeconds });
+  }
+
+  // ---------------------------------------------------------------- credentials
+  credentials(): Promise<Credential[]> {
+    return this.request('GET', '/credentials');
+  }
+  credentialTypes(): Promise<CredentialType[]> {
+    return this.request('GET', '/credentials/types');
+  }
+  createCredential(body: {
+    name: string;
+    type: string;
+    secret: Record<string, string>;
+    settings?: Record<string, string>;
+    scope?: string;
+  }): Promise<Credential> {
+    return this.request('POST', '/credentials', body);
+  }
+  updateCredential(
+    id: string,
+    body: { revision: number; name?: string; scope?: string; secret?: Record<string, string>; settings?: Record<string, string> },
+  ): Promise<Credential> {
+    return this.request('PATCH', `/credentials/${enc(id)}`, body);
+  }
+  deleteCredential(id: string): Promise<void> {
+    return this.request('DELETE', `/credentials/${enc(id)}`);
+  }
+  testCredential(id: string, body: { url?: string; method?: string } = {}): Promise<CredentialTestResult> {
+    return this.request('POST', `/credentials/${enc(id)}/test`, body);
   }
 }
 

@@ -162,3 +162,70 @@ export interface ExportDocument {
   format: string;
   [key: string]: JsonValue;
 }
+
+// ------------------------------------------------------------------ credentials
+
+export interface Credential {
+  id: string;
+  name: string;
+  type: string;
+  scope: string;
+  /** A masked preview of the main secret field, e.g. `ghp_…5678`: the secret itself is never returned. */
+  preview: string;
+  fields: string[];
+  settings: Record<string, string>;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CredentialType {
+  type: string;
+  description: string;
+  secret_fields: string[];
+  optional_secret_fields: string[];
+  any_secret_fields: boolean;
+  settings: string[];
+  required_settings: string[];
+  setting_defaults: Record<string, string>;
+  testable: boolean;
+}
+
+export interface CredentialTestResult {
+  ok: boolean;
+  status: number | null;
+  message: string;
+  url: string;
+  duration: number;
+}
+
+// ------------------------------------------------------------------ triggers
+
+export interface FireTime {
+  unix: number;
+  /** ISO 8601 in the trigger's time zone. */
+  at: string;
+}
+
+/** A trigger of the workflow's current version with the server's state (GET /triggers). */
+export interface TriggerState {
+  id: string;
+  type: 'manual' | 'webhook' | 'cron' | string;
+  config: JsonObject;
+  paused: boolean | null;
+  schedule_id: string | null;
+  scheduled: boolean;
+  description: string | null;
+  next_fire_times: FireTime[];
+  last_run_id: string | null;
+  skipped_fires: number;
+  url_path: string | null;
+  secret: { set: boolean; shown: boolean; previews: string[]; created_at?: number } | null;
+}
+
+export interface WebhookSecret {
+  secret: string;
+  preview: string;
+  created_at: number;
+  previous_valid_until: number | null;
+}

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiClient, type ApiError } from '../api/client';
 import { clearToken, loadToken, saveToken } from '../session';
+import { CredentialsManager } from './CredentialsManager';
 import { SignIn } from './SignIn';
 import { WorkflowList } from './WorkflowList';
 
@@ -8,9 +9,9 @@ import { WorkflowList } from './WorkflowList';
 // sign-in page load without it.
 const Editor = lazy(() => import('./Editor'));
 
-function currentRoute(): { workflowId: string | null } {
+function currentRoute(): { workflowId: string | null; credentials: boolean } {
   const match = /^#\/w\/(.+)$/.exec(window.location.hash);
-  return { workflowId: match ? decodeURIComponent(match[1]!) : null };
+  return { workflowId: match ? decodeURIComponent(match[1]!) : null, credentials: window.location.hash === '#/credentials' };
 }
 
 export function App() {
@@ -65,8 +66,27 @@ export function App() {
         <Suspense fallback={<div className="loading">Loading the editor…</div>}>
           <Editor client={client} workflowId={route.workflowId} onClose={() => open(null)} onSignOut={() => signOut()} />
         </Suspense>
+      ) : route.credentials ? (
+        <main className="list-page">
+          <header className="topbar">
+            <button onClick={() => open(null)} title="Back to the workflow list" data-testid="back">
+              ←
+            </button>
+            <h1>Credentials</h1>
+            <div className="spacer" />
+            <button onClick={() => signOut()}>Sign out</button>
+          </header>
+          <CredentialsManager client={client} />
+        </main>
       ) : (
-        <WorkflowList client={client} onOpen={open} onSignOut={() => signOut()} />
+        <WorkflowList
+          client={client}
+          onOpen={open}
+          onCredentials={() => {
+            window.location.hash = '#/credentials';
+          }}
+          onSignOut={() => signOut()}
+        />
       )}
     </div>
   );

@@ -1,23 +1,34 @@
 import {
   Background,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore as useFlowStore,
   type IsValidConnection,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useMemo, type DragEvent } from 'react';
+import { useCallback, useMemo, useState, type DragEvent } from 'react';
 import { isEndNode, type FlowEdge, type FlowNode } from '../lib/spec';
 import { useCatalog } from '../store/catalog';
 import { editorStore } from '../store/editor';
+import { useDecor } from '../store/decor';
 import { useEditor } from '../store/hooks';
-import { nodeTypes } from './nodes';
+import { FarEdges } from './FarEdges';
+import { FarContext, nodeTypes } from './nodes';
 import { DRAG_MIME, END_TYPE } from './Palette';
 
-/** Past this many nodes only the ones in view are rendered. */
+/** Past this many nodes only the ones in view are rendered (unless zoomed far out), and the minimap starts hidden. */
 export const VIRTUALISE_AFTER = 300;
+/**
+ * Below this zoom text is a few pixels high: nodes are drawn as coloured boxes (their
+ * text hidden by CSS, `.lod-far`) and the dotted grid is left out. Painting glyphs and a
+ * grid of dots 3 px apart was most of a frame's cost at 1,000 nodes (bench/README.md).
+ */
+export const FAR_ZOOM = 0.35;
 const GRID: [number, number] = [20, 20];
+const NO_EDGES: FlowEdge[] = [];
 
 const CATEGORY_COLOURS: Record<string, string> = {
   trigger: '#16a34a',
@@ -35,20 +46,29 @@ interface Props {
 export function Canvas({ onSelect }: Props) {
   const nodes = useEditor((s) => s.nodes);
   const rawEdges = useEditor((s) => s.edges);
-  const running = useEditor((s) => s.run?.nodes);
+  const running = useDecor((s) => s.run?.nodes);
   const readOnly = useEditor((s) => s.scriptSource !== null);
   const types = useCatalog((s) => s.types);
+  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
   const { screenToFlowPosition } = useReactFlow();
+  const big = nodes.length > VIRTUALISE_AFTER;
+  // null: the default for the size (hidden on big graphs, where it re-draws every node on each change)
+  const [mapChoice, setMapChoice] = useState<boolean | null>(null);
+  const showMap = mapChoice ?? !big;
+  // a big workflow far out: its edges as one path (FarEdges), not one component each
+  const farEdges = far && big;
 
-  // Route edges carry their label; edges into a running node animate.
+  // Route edges carry their label (not when zoomed far out: unreadable, and measured on
+  // every redraw); edges into a running node animate.
   const edges = useMemo(
     () =>
       rawEdges.map((e): FlowEdge => {
         const animated = running?.[e.target]?.status === 'running';
         if (!e.sourceHandle && !animated) return e;
-        return { ...e, ...(e.sourceHandle ? { label: e.sourceHandle, className: `route-edge route-${e.sourceHandle}` } : {}), animated };
+        const route = e.sourceHandle ? { className: `route-edge route-${e.sourceHandle}`, ...(far ? {} : { label: e.sourceHandle }) } : {};
+        return { ...e, ...route, animated };
       }),
-    [rawEdges, running],
+    [rawEdges, running, far],
   );
 
   const onDragOver = useCallback((event: DragEvent) => {
@@ -96,10 +116,11 @@ export function Canvas({ onSelect }: Props) {
 
   const store = editorStore.getState();
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className={`canvas${far ? ' lod-far' : ''}`} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      <FarContext.Provider value={far}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
-        edges={edges}
+        edges={farEdges ? NO_EDGES : edges}
         nodeTypes={nodeTypes}
         onNodesChange={store.onNodesChange}
         onEdgesChange={store.onEdgesChange}
@@ -117,13 +138,21 @@ export function Canvas({ onSelect }: Props) {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
-        onlyRenderVisibleElements={nodes.length > VIRTUALISE_AFTER}
+        // Far out (nearly) every node is in view: working out which are would cost more
+        // on each frame than it saves.
+        onlyRenderVisibleElements={big && !far}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={GRID[0]} />
-        <MiniMap pannable zoomable nodeColor={minimapColour} />
-        <Controls />
+        {farEdges && <FarEdges edges={rawEdges} />}
+        {!far && <Background gap={GRID[0]} />}
+        {showMap && <MiniMap pannable zoomable nodeColor={minimapColour} />}
+        <Controls>
+          <ControlButton onClick={() => setMapChoice(!showMap)} title={showMap ? 'Hide the minimap' : 'Show the minimap'} data-testid="toggle-minimap">
+            {showMap ? '▣' : '□'}
+          </ControlButton>
+        </Controls>
       </ReactFlow>
+      </FarContext.Provider>
     </div>
   );
 }

@@ -1,18 +1,27 @@
 import { useMemo } from 'react';
+import type { ApiClient } from '../api/client';
 import type { JsonValue } from '../api/types';
-import { describeObject, validateConfig } from '../lib/schemaForm';
+import { validateConfig } from '../lib/schemaForm';
 import { SCRIPT_NODE } from '../lib/spec';
 import { useCatalog } from '../store/catalog';
 import { editorStore } from '../store/editor';
+import { useDecor } from '../store/decor';
 import { useEditor } from '../store/hooks';
+import { CredentialPicker } from './CredentialPicker';
+import { fieldsOf } from './nodes';
 import { SchemaForm } from './SchemaForm';
 
 /** The configuration of the one selected node, as a form generated from its schema. */
-export function ConfigPanel({ nodeId }: { nodeId: string }) {
-  const node = useEditor((s) => s.nodes.find((n) => n.id === nodeId));
-  const serverIssues = useEditor((s) => s.issues.byNode[nodeId]);
+export function ConfigPanel({ nodeId, client }: { nodeId: string; client: ApiClient }) {
+  const workflowId = useEditor((s) => s.workflow?.id);
+  // The node's data and kind, not the node: dragging the selected node changes its
+  // position on every frame, which must not re-render the whole form.
+  const data = useEditor((s) => s.nodes.find((n) => n.id === nodeId)?.data);
+  const kind = useEditor((s) => s.nodes.find((n) => n.id === nodeId)?.type);
+  const node = data ? { id: nodeId, type: kind, data } : undefined;
+  const serverIssues = useDecor((s) => s.issues.byNode[nodeId]);
   const entry = useCatalog((s) => (node ? s.types[node.data.type] : undefined));
-  const fields = useMemo(() => (entry ? describeObject(entry.config_schema) : []), [entry]);
+  const fields = fieldsOf(entry);
   const config = node?.data.config;
   const errors = useMemo(() => {
     const out: Record<string, string[]> = {};
@@ -71,6 +80,16 @@ export function ConfigPanel({ nodeId }: { nodeId: string }) {
         />
       ) : (
         <p className="error">This server has no node type “{node.data.type}”.</p>
+      )}
+      {entry && (
+        <CredentialPicker
+          client={client}
+          workflowId={workflowId}
+          nodeId={node.id}
+          entry={entry}
+          config={node.data.config}
+          bound={node.data.extra?.credentials ?? {}}
+        />
       )}
       {entry?.output_description && <p className="hint">Output: {entry.output_description}</p>}
     </div>

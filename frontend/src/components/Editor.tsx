@@ -11,9 +11,11 @@ import { editorStore, type EditorState } from '../store/editor';
 import { useEditor } from '../store/hooks';
 import { Canvas } from './Canvas';
 import { ConfigPanel } from './ConfigPanel';
+import { CredentialsDialog } from './CredentialsManager';
 import { END_TYPE, Palette } from './Palette';
 import { RunPanel } from './RunPanel';
 import { ShortcutHelp } from './ShortcutHelp';
+import { TriggersPanel } from './TriggersPanel';
 import { VersionPanel } from './VersionPanel';
 import { WorkflowPanel } from './WorkflowPanel';
 
@@ -24,13 +26,15 @@ interface Props {
   onSignOut(): void;
 }
 
-type Tab = 'node' | 'run' | 'versions';
+type Tab = 'node' | 'triggers' | 'run' | 'versions';
 type Notice = { kind: 'error' | 'info' | 'conflict'; text: string; details?: string[] } | null;
 
 let dirtyCache: { nodes: unknown; edges: unknown; saved: unknown; value: boolean } | null = null;
 /** isDirty, recomputed only when the graph or the saved spec changed (not on selection or runs). */
 function selectDirty(s: EditorState): boolean {
   const c = dirtyCache;
+  // A drag changes the nodes every frame: compare the whole spec again once it ends.
+  if (c && s.dragKey !== null) return c.value;
   if (c && c.nodes === s.nodes && c.edges === s.edges && c.saved === s.savedSpec) return c.value;
   dirtyCache = { nodes: s.nodes, edges: s.edges, saved: s.savedSpec, value: s.isDirty() };
   return dirtyCache.value;
@@ -80,6 +84,7 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
   const [loading, setLoading] = useState(true);
   const [saving, setSaving] = useState(false);
   const [help, setHelp] = useState(false);
+  const [credentialsOpen, setCredentialsOpen] = useState(false);
   const [inputsText, setInputsText] = useState('{}');
   const [runBusy, setRunBusy] = useState(false);
   const [pickedStep, setPickedStep] = useState<string | null>(null);
@@ -98,14 +103,17 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
   const reload = useCallback(async () => {
     setLoading(true);
     try {
-      if (!useCatalog.getState().list.length) useCatalog.getState().setTypes(await client.nodes());
-      const wf = await client.getWorkflow(workflowId);
+      // the catalog and the workflow in parallel: one round trip less before the canvas draws
+      const [types, wf] = await Promise.all([useCatalog.getState().list.length ? null : client.nodes(), client.getWorkflow(workflowId)]);
+      if (types) useCatalog.getState().setTypes(types);
       const version = wf.latest_version > 0 ? await client.getVersion(workflowId, wf.latest_version) : null;
       editorStore.getState().load(wf, version, version ? undefined : { name: wf.name, nodes: [], edges: [] });
       setTitle(wf.name);
       setInputsText(defaultInputs(editorStore.getState().spec()));
       setNotice(null);
-      setTimeout(() => void fitView({ maxZoom: 1.2 }), 50);
+      // queued: React Flow fits as soon as the nodes are measured, so a big workflow is
+      // first drawn already fitted (far out: light nodes, edges as plain paths)
+      void fitView({ maxZoom: 1.2 });
     } catch (exc) {
       setNotice({ kind: 'error', text: (exc as Error).message });
     } finally {
@@ -166,6 +174,24 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
     },
     [client],
   );
+
+  const makeLive = useCallback(async () => {
+    let version = editorStore.getState().canvasVersion;
+    if (editorStore.getState().isDirty() || version === null) {
+      const saved = await save();
+      if (!saved) return;
+      version = saved.number;
+    }
+    const wf = editorStore.getState().workflow;
+    if (!wf) return;
+    try {
+      if (wf.current_version !== version) editorStore.getState().setWorkflow(await client.promote(wf.id, version));
+      setRefreshKey((k) => k + 1);
+      setNotice({ kind: 'info', text: `Version ${version} is live: its triggers start runs.` });
+    } catch (exc) {
+      setNotice({ kind: 'error', text: (exc as Error).message });
+    }
+  }, [client, save]);
 
   const follow = useCallback(
     (runId: string, afterSeq = 0) => {
@@ -352,6 +378,11 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
         return;
       }
       if (isTyping(e.target)) return;
+      // a dialog (credentials) has its own keys: Delete there must not delete nodes
+      if (e.target instanceof HTMLElement && e.target.closest('.modal')) {
+        if (key === 'escape') setCredentialsOpen(false);
+        return;
+      }
       const s = editorStore.getState();
       if (mod && key === 'z') {
         e.preventDefault();
@@ -382,6 +413,7 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
         void tidyUp();
       } else if (key === 'escape') {
         setHelp(false);
+        setCredentialsOpen(false);
         s.selectOnly([]);
       }
     };
@@ -464,6 +496,9 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
         <button onClick={() => void run()} disabled={runBusy || loading || nodeCount === 0} data-testid="run-toolbar">
           ▶ Run
         </button>
+        <button onClick={() => setCredentialsOpen(true)} title="API keys and passwords for the nodes" data-testid="open-credentials">
+          Credentials
+        </button>
         <button onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" data-testid="help">
           ?
         </button>
@@ -518,6 +553,9 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
             <button className={tab === 'node' ? 'active' : ''} onClick={() => { setTab('node'); setPanelOpen(true); }} data-testid="tab-node">
               Node
             </button>
+            <button className={tab === 'triggers' ? 'active' : ''} onClick={() => { setTab('triggers'); setPanelOpen(true); }} data-testid="tab-triggers">
+              Triggers
+            </button>
             <button className={tab === 'run' ? 'active' : ''} onClick={() => { setTab('run'); setPanelOpen(true); }} data-testid="tab-run">
               Run
             </button>
@@ -532,7 +570,7 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
             <div className="side-body">
               {tab === 'node' &&
                 (selected ? (
-                  <ConfigPanel nodeId={selected} />
+                  <ConfigPanel nodeId={selected} client={client} />
                 ) : selection.length > 1 ? (
                   <p className="muted">{`${selection.length} nodes selected: Delete removes them, Ctrl+D duplicates them.`}</p>
                 ) : (
@@ -548,6 +586,9 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
                     </>
                   )
                 ))}
+              {tab === 'triggers' && workflow && (
+                <TriggersPanel client={client} workflow={workflow} canvasVersion={canvasVersion} dirty={dirty} refreshKey={refreshKey} onMakeLive={makeLive} />
+              )}
               {tab === 'run' && workflow && (
                 <RunPanel
                   client={client}
@@ -571,6 +612,7 @@ function EditorInner({ client, workflowId, onClose, onSignOut }: Props) {
         </aside>
       </div>
       {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {credentialsOpen && <CredentialsDialog client={client} workflowId={workflow?.id} onClose={() => setCredentialsOpen(false)} />}
       {loading && <div className="loading overlay">Loading…</div>}
     </div>
   );

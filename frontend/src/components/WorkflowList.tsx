@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/client';
 import type { ExportDocument, Workflow } from '../api/types';
+import { TEMPLATES, specFromTemplate, templateNodeTypes, type Template } from '../lib/templates';
 
 interface Props {
   client: ApiClient;
   onOpen(id: string): void;
+  onCredentials(): void;
   onSignOut(): void;
 }
 
@@ -12,7 +14,7 @@ function when(ts: number): string {
   return new Date(ts * 1000).toLocaleString();
 }
 
-export function WorkflowList({ client, onOpen, onSignOut }: Props) {
+export function WorkflowList({ client, onOpen, onCredentials, onSignOut }: Props) {
   const [items, setItems] = useState<Workflow[]>([]);
   const [query, setQuery] = useState('');
   const [name, setName] = useState('');
@@ -46,6 +48,17 @@ export function WorkflowList({ client, onOpen, onSignOut }: Props) {
       onOpen(wf.id);
     } catch (exc) {
       setMessage({ kind: 'error', text: (exc as Error).message });
+    }
+  };
+
+  const fromTemplate = async (template: Template) => {
+    try {
+      const spec = specFromTemplate(template);
+      const wf = await client.createWorkflow({ name: spec.name, description: spec.description ?? '', spec });
+      onOpen(wf.id);
+    } catch (exc) {
+      const problems = exc instanceof ApiError ? exc.problems.map((p) => `${p.loc}: ${p.message}`) : [];
+      setMessage({ kind: 'error', text: [`Cannot start from “${template.name}”: ${(exc as Error).message}`, ...problems].join('\n') });
     }
   };
 
@@ -107,6 +120,9 @@ export function WorkflowList({ client, onOpen, onSignOut }: Props) {
       <header className="topbar">
         <h1>Orcheo workflows</h1>
         <div className="spacer" />
+        <button onClick={onCredentials} data-testid="credentials-button">
+          Credentials
+        </button>
         <button onClick={() => fileInput.current?.click()} data-testid="import-button">
           Import JSON…
         </button>
@@ -149,6 +165,24 @@ export function WorkflowList({ client, onOpen, onSignOut }: Props) {
           aria-label="Search workflows"
         />
       </section>
+      <details className="templates" data-testid="template-gallery" open={!loading && items.length === 0}>
+        <summary>Start from a template</summary>
+        <div className="template-grid">
+          {TEMPLATES.map((t) => (
+            <article className="template-card" key={t.id} data-testid={`template-${t.id}`}>
+              <h3>{t.name}</h3>
+              <p className="small">{t.description}</p>
+              <p className="muted small">
+                {templateNodeTypes(t).join(' · ')}
+                {(t.spec.triggers ?? []).map((tr) => ` · ${String(tr['type'])} trigger`).join('')}
+              </p>
+              <button className="small primary" onClick={() => void fromTemplate(t)} data-testid={`use-template-${t.id}`}>
+                Use this template
+              </button>
+            </article>
+          ))}
+        </div>
+      </details>
       {loading ? (
         <p className="muted">Loading…</p>
       ) : items.length === 0 ? (

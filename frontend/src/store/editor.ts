@@ -23,6 +23,7 @@ import {
   type ScriptGraph,
   type FlowEdge,
   type FlowNode,
+  type NodeExtra,
   type OrcheoNodeData,
   type SpecMeta,
 } from '../lib/spec';
@@ -71,6 +72,8 @@ export interface EditorState {
   addEndNode(position: { x: number; y: number }): string;
   updateConfig(id: string, config: Record<string, JsonValue>, key?: string): void;
   setLabel(id: string, label: string): void;
+  /** Bind a credential (id or name) to one of a node's slots; null unbinds it. */
+  setCredential(id: string, slot: string, ref: string | null): void;
   /** Change workflow-level parts of the spec (state channels, description); `key` coalesces typing. */
   updateMeta(patch: Partial<SpecMeta>, key?: string): void;
   /** Move nodes to new positions as one undoable step (auto layout). */
@@ -248,6 +251,21 @@ export function createEditorStore() {
             if (label) data.label = label;
             else delete data.label;
             return { ...n, data };
+          }),
+        }));
+      },
+      setCredential(id, slot, ref) {
+        commit(null, (s) => ({
+          nodes: s.nodes.map((n) => {
+            if (n.id !== id) return n;
+            const credentials = { ...(n.data.extra?.credentials ?? {}) };
+            if (ref) credentials[slot] = ref;
+            else delete credentials[slot];
+            const extra: NodeExtra = { ...n.data.extra };
+            if (Object.keys(credentials).length) extra.credentials = credentials;
+            else delete extra.credentials;
+            const { extra: _old, ...rest } = n.data;
+            return { ...n, data: Object.keys(extra).length ? { ...rest, extra } : rest };
           }),
         }));
       },
