@@ -9,6 +9,7 @@ BENCHMARKS: dict[str, str] = {
     "engine": "bench.engine",
     "api": "bench.api",
     "canvas": "bench.canvas",
+    "cloud": "bench.cloud",
 }
 """Benchmark name -> module with a ``main(argv) -> int``."""
 

@@ -227,8 +227,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8000)")
     parser.add_argument("--home", help="data directory (default $ORCHEO_HOME or ~/.orcheo)")
+    parser.add_argument(
+        "--aws",
+        action="store_true",
+        help="AWS emulation: the AWS backends against in-process moto (ephemeral data)",
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.aws:
+        from functions.emulation import serve
+
+        return serve(args.host or settings.host, args.port or settings.port)
     settings = replace(
         settings,
         host=args.host or settings.host,

@@ -126,7 +126,8 @@ class AwsSettings:
     and ``ORCHEO_STATE_MACHINE_PREFIX`` (the Step Functions engine: the Lambda every Task
     invokes, the role executions run as, and the prefix of the state machine names) and
     ``ORCHEO_RUN_RETENTION_DAYS`` (runs and their events
-    expire this long after they were created; unset: kept until deleted).
+    expire this long after they were created; unset: kept until deleted) and
+    ``ORCHEO_STATE_BUCKET`` (the S3 bucket for state passed by reference).
     """
 
     region: str = "us-east-1"
@@ -140,6 +141,8 @@ class AwsSettings:
     state_machine_role_arn: str = ""
     state_machine_prefix: str = "orcheo-"
     run_retention_days: float | None = None
+    state_bucket: str = ""
+    """The S3 bucket holding state passed by reference between states (``ORCHEO_STATE_BUCKET``)."""
     endpoint_url: str | None = None
     """Test only: another DynamoDB endpoint (a local emulator); None for AWS itself."""
 
@@ -166,4 +169,5 @@ class AwsSettings:
             state_machine_role_arn=env.get("ORCHEO_STATE_MACHINE_ROLE_ARN", ""),
             state_machine_prefix=env.get("ORCHEO_STATE_MACHINE_PREFIX") or "orcheo-",
             run_retention_days=_float_or_none(env, "ORCHEO_RUN_RETENTION_DAYS"),
+            state_bucket=env.get("ORCHEO_STATE_BUCKET", ""),
         )

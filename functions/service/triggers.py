@@ -368,6 +368,10 @@ def _run_status(svc: Services, run_id: str | None) -> str | None:
     if not run_id:
         return None
     try:
+        # An engine that runs elsewhere (Step Functions) records a run that has ended
+        # when asked; without that, a finished run would read "running" and "skip"
+        # would skip every fire after it.
+        svc.engine.status(run_id)
         return svc.runs.get_run(run_id).status
     except NotFoundError:
         return None

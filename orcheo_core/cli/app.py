@@ -173,7 +173,8 @@ def _remote_event(event: Event) -> None:
     add_help_option=False,
 )
 def dev(ctx: typer.Context) -> None:
-    """Start the local stack on http://127.0.0.1:8000 (--host, --port, --home)."""
+    """Start the local stack on http://127.0.0.1:8000 (--host, --port, --home; --aws: on
+    the AWS backends against in-process moto, data ephemeral)."""
     # Replace this process: Ctrl+C and exit codes then belong to the server itself.
     os.execv(sys.executable, [sys.executable, "-m", "functions.local", *ctx.args])
 

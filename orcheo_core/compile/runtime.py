@@ -36,6 +36,7 @@ from orcheo_core.engine.step import (
 from orcheo_core.errors import DataError, OrcheoError
 
 if TYPE_CHECKING:
+    from orcheo_core.engine.events import RunEvent
     from orcheo_core.graph.builder import CompiledWorkflow
 
 __all__ = ["MemoryStateStore", "StateStore", "TaskError", "handle_task"]
@@ -86,6 +87,19 @@ class _AttemptContext(RunContext):
         self, node_id: str, attempt: int, credentials: Mapping[str, str]
     ) -> NodeRunContext:
         return super().node_context(node_id, attempt + self._offset, credentials)
+
+    def emit(
+        self,
+        event_type: str,
+        *,
+        node: str | None = None,
+        attempt: int | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> RunEvent:
+        # The events count attempts as the node sees them: Step Functions' retries too.
+        if attempt is not None:
+            attempt += self._offset
+        return super().emit(event_type, node=node, attempt=attempt, data=data)
 
 
 class _Task:

@@ -297,11 +297,13 @@ class WebSocketConnections:
                     )
                 )
 
-    def unsubscribe(self, connection_id: str) -> None:
-        """Forget the connection (``$disconnect``, or a post that found it gone)."""
+    def unsubscribe(self, connection_id: str, topics: Collection[str] | None = None) -> None:
+        """Forget the connection's ``topics`` (all of them: ``$disconnect``, or a post
+        that found it gone)."""
         with ConnectionItem.batch_write() as batch:
             for item in ConnectionItem.query(connection_id, consistent_read=True):
-                batch.delete(item)
+                if topics is None or item.topic in topics:
+                    batch.delete(item)
 
     def topics(self, connection_id: str) -> list[str]:
         """The connection's topics, sorted."""
@@ -346,6 +348,12 @@ class TelemetryPusher:
             if self._post(connection_id, data):
                 reached.append(connection_id)
         return reached
+
+    def post(self, connection_id: str, event: EventRecord) -> bool:
+        """Post one event to one connection (a subscriber catching up); False if gone."""
+        return self._post(
+            connection_id, json.dumps(event.to_json(), separators=(",", ":")).encode()
+        )
 
     def _post(self, connection_id: str, data: bytes) -> bool:
         try:

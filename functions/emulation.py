@@ -1,0 +1,377 @@
+"""AWS emulation: the AWS stack against in-process moto, with the Lambdas run in this process.
+
+:class:`AwsEmulation` starts ``mock_aws`` (Step Functions really executing state
+machines), creates what the CDK stack would (the tables, the state bucket, the
+node-runner and scheduler functions, the executions' role), installs an
+:class:`~functions.aws.AwsStack` on it for every handler of this process, and routes
+moto's Lambda invoke (``moto.awslambda.models.LambdaFunction._invoke_lambda``, which
+returns ``(payload_json, errored, logs)``; moto would start Docker) to our handlers,
+the way the Python Lambda runtime calls them. Everything lives in memory and is gone
+when the emulation stops.
+
+The test tiers use it, and so does ``orcheo dev --aws``. moto is a development
+dependency, pinned because of this seam (``tests/functional/aws/test_moto_seam.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import threading
+import uuid
+import zipfile
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from functions.aws import AwsStack
+    from functions.settings import AwsSettings
+    from orcheo_core.nodes.registry import NodeRegistry
+
+__all__ = ["AwsEmulation", "LambdaContext", "LambdaRuntime", "http_event"]
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+CALLBACK_URL = f"https://emulated.execute-api.{REGION}.amazonaws.com/prod"
+
+# function name -> handler string (as infra/names.py gives them to the stack)
+HANDLERS = {
+    "orcheo-node-runner": "functions.node_runner.handler.handler",
+    "orcheo-scheduler": "functions.scheduler.handler.handler",
+}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object our handlers (and Powertools) read."""
+
+    function_name: str = "orcheo-emulated"
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    timeout_ms: int = 900_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
+
+
+class LambdaRuntime:
+    """Calls a handler as the Python Lambda runtime does; failures become Lambda errors.
+
+    ``invocations`` records (function name, event) for every call it made.
+    """
+
+    def __init__(self, handlers: dict[str, str] | None = None) -> None:
+        self.handlers = dict(handlers or HANDLERS)
+        self.invocations: list[tuple[str, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+
+    def handler(self, function_name: str) -> Callable[[dict[str, Any], Any], Any]:
+        module, _, name = self.handlers[function_name].rpartition(".")
+        fn: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module), name)
+        return fn
+
+    def invoke(self, function_name: str, event: Any) -> tuple[str, bool, str]:
+        """``(payload_json, errored, logs)``: the shape of moto's invoke seam."""
+        body = json.loads(event) if isinstance(event, str | bytes) else dict(event or {})
+        with self._lock:
+            self.invocations.append((function_name, body))
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        context = LambdaContext(function_name=function_name, invoked_function_arn=arn)
+        try:
+            out = self.handler(function_name)(body, context)
+        except Exception as exc:  # what the runtime reports: the class name and message
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}), True, ""
+        return json.dumps(out), False, ""
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    query: str = "",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, as the API Lambda receives it."""
+    path, _, inline = path.partition("?")
+    query = query or inline
+    headers = {"content-type": "application/json", "host": "api.orcheo.example"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": "emulated",
+            "domainName": "api.orcheo.example",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "orcheo-emulation",
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 1767225600000,
+        },
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def _placeholder_zip() -> bytes:
+    # moto stores a function's code but never runs it: the runtime above does.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buf.getvalue()
+
+
+class AwsEmulation:
+    """The AWS stack on in-process moto (see the module docstring). A context manager.
+
+    ``registry`` is the node types workflows may use (default: the built-in ones).
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: NodeRegistry | None = None,
+        prefix: str = "orcheo-",
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.registry = registry
+        self.prefix = prefix
+        self.poll_interval = poll_interval
+        self.runtime = LambdaRuntime()
+        self.settings: AwsSettings | None = None
+        self.stack: AwsStack | None = None
+        self._exit = contextlib.ExitStack()
+        self.moto_invoke: Callable[..., tuple[str, bool, str]] | None = None
+
+    def __enter__(self) -> AwsEmulation:
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def _start(self) -> None:
+        import boto3
+        from moto import mock_aws
+        from moto.awslambda.models import LambdaFunction
+
+        from functions import aws
+        from functions.api import handler as api_handler
+        from functions.backends.aws.models import bind, create_tables, table_definitions
+        from functions.settings import AwsSettings, TableNames
+
+        runtime = self.runtime
+        original = LambdaFunction._invoke_lambda
+        self.moto_invoke = original  # moto's own, while the emulation replaces it
+
+        def seam(function: LambdaFunction, event: str | None = None) -> tuple[str, bool, str]:
+            return runtime.invoke(function.function_name, event)
+
+        LambdaFunction._invoke_lambda = seam  # type: ignore[method-assign,assignment]
+        self._exit.callback(setattr, LambdaFunction, "_invoke_lambda", original)
+        self._exit.enter_context(
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        )
+        settings = AwsSettings(
+            region=REGION,
+            tables=TableNames.with_prefix(self.prefix),
+            schedule_group=self.prefix.rstrip("-") or "orcheo",
+            websocket_callback_url=CALLBACK_URL,
+            state_bucket=f"{self.prefix}state-{ACCOUNT}",
+        )
+        bind(settings)
+        create_tables()
+        dynamo = boto3.client("dynamodb", region_name=REGION)
+        for table in table_definitions(settings.tables):
+            if table.owner == "powertools":
+                dynamo.create_table(
+                    TableName=table.table_name,
+                    KeySchema=[{"AttributeName": table.hash_key[0], "KeyType": "HASH"}],
+                    AttributeDefinitions=[
+                        {"AttributeName": table.hash_key[0], "AttributeType": table.hash_key[1]}
+                    ],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=settings.state_bucket)
+        boto3.client("scheduler", region_name=REGION).create_schedule_group(
+            Name=settings.schedule_group
+        )
+        role = boto3.client("iam", region_name=REGION).create_role(
+            RoleName=f"{self.prefix}executions",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        lam = boto3.client("lambda", region_name=REGION)
+        arns = {
+            name: lam.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role,
+                Handler=handler,
+                Code={"ZipFile": _placeholder_zip()},
+            )["FunctionArn"]
+            for name, handler in HANDLERS.items()
+        }
+        settings = replace(
+            settings,
+            node_runner_arn=arns["orcheo-node-runner"],
+            scheduler_target_arn=arns["orcheo-scheduler"],
+            scheduler_role_arn=role,
+            state_machine_role_arn=role,
+        )
+        self.settings = settings
+        self.stack = aws.AwsStack(
+            settings, registry=self.registry, poll_interval=self.poll_interval
+        )
+        aws.install(self.stack)
+        api_handler.reset()
+        self._exit.callback(api_handler.reset)
+        self._exit.callback(aws.install, None)
+
+
+# ---------------------------------------------------------------------------- orcheo dev --aws
+
+
+def _dynamo_in_turn() -> None:
+    """DynamoDB serves each request whole; moto does not across threads (Step Functions
+    runs branches in threads), so its handler takes one request at a time here."""
+    import functools
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, "_orcheo_in_turn", False):
+        return
+    original = DynamoHandler.call_action
+    lock = threading.RLock()
+
+    @functools.wraps(original)
+    def call_action(self: DynamoHandler, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    call_action._orcheo_in_turn = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def emulation_app(emulation: AwsEmulation) -> Any:
+    """The API on the emulated AWS stack, plus ``GET /emulation/runs/{id}``: the run's
+    Step Functions execution, state by state (what the console's graph view shows)."""
+    import asyncio
+    from contextlib import asynccontextmanager
+
+    import boto3
+
+    from functions.api.app import create_app
+    from functions.api.deps import require
+
+    stack = emulation.stack
+    assert stack is not None
+    bus: Any = stack.services.bus
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        # Node events are stored by the node runner; the stream brings them to /ws.
+        stop = asyncio.Event()
+        follower = asyncio.create_task(bus.follow(stop, interval=0.2))
+        try:
+            yield
+        finally:
+            stop.set()
+            await follower
+
+    app = create_app(stack.services, lifespan=lifespan)
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+
+    @app.get("/emulation/runs/{run_id}", tags=["emulation"], dependencies=[require("read")])  # type: ignore[list-item]
+    async def execution(run_id: str) -> dict[str, Any]:
+        engine: Any = stack.services.engine
+        run = stack.services.runs.get_run(run_id)
+        arn = engine.execution_arn(run)
+        described = sfn.describe_execution(executionArn=arn)
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        machine = sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])
+        return {
+            "execution_arn": arn,
+            "status": described["status"],
+            "definition": json.loads(machine["definition"]),
+            "history": [
+                {
+                    "id": e["id"],
+                    "type": e["type"],
+                    "state": (e.get("stateEnteredEventDetails") or {}).get("name"),
+                    "at": e["timestamp"].isoformat(),
+                }
+                for e in history
+            ],
+        }
+
+    return app
+
+
+def serve(host: str, port: int) -> int:
+    """``orcheo dev --aws``: the API on the AWS backends against in-process moto."""
+    try:
+        import moto  # noqa: F401
+    except ImportError:
+        print("orcheo dev --aws needs moto (a development dependency): run `make dev` once")
+        return 2
+    import uvicorn
+
+    from functions.service.tokens import issue_token
+
+    _dynamo_in_turn()
+    with AwsEmulation() as emulation:
+        assert emulation.stack is not None and emulation.settings is not None
+        _, token = issue_token(emulation.stack.services, "admin (emulation)", ["admin"])
+        url = f"http://{host}:{port}"
+        print(
+            "\n".join(
+                [
+                    "",
+                    f"  Orcheo (AWS emulation) is running at {url}  (API reference: {url}/docs)",
+                    "  Backends: DynamoDB, Step Functions, S3, Lambda... all in-process moto.",
+                    "  Data is EPHEMERAL: everything is gone when you stop the server.",
+                    "  Each run executes as a Step Functions state machine; watch it with",
+                    f"    GET {url}/emulation/runs/<run id>",
+                    "  Cron triggers do not fire here (moto never fires EventBridge schedules).",
+                    "",
+                    f"  Admin API token: {token}",
+                    "",
+                    "  Press Ctrl+C to stop.",
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+        config = uvicorn.Config(
+            emulation_app(emulation),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
+        )
+        server = uvicorn.Server(config)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    return 0

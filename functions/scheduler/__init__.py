@@ -1,0 +1,1 @@
+"""The scheduler Lambda: the target every EventBridge Scheduler schedule invokes."""

@@ -1,0 +1,1 @@
+"""The WebSocket Lambda: the API Gateway WebSocket API's $connect, $disconnect, $default."""
