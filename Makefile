@@ -21,7 +21,7 @@ PYTEST_WORKERS ?= 2
 # Extra flags for `make lock`, e.g. `make lock LOCK_FLAGS=--upgrade`.
 LOCK_FLAGS ?=
 # functions/ joins the type check as soon as it holds Python code.
-MYPY_TARGETS := $(strip orcheo_core $(if $(wildcard functions/*.py functions/*/*.py),functions))
+MYPY_TARGETS := $(strip orcheo_core $(if $(wildcard functions/*.py functions/*/*.py),functions) infra app.py)
 
 # Sets $UV in the recipe's shell: uv from PATH, else `python3 -m uv`, else a copy
 # installed by pip into $(UV_BOOTSTRAP). `pip install --target` works as root and as a
@@ -47,7 +47,8 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv canvas browser
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv canvas browser \
+  lambda-assets synth
 
 # The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
 FRONTEND := frontend
@@ -68,6 +69,8 @@ help:
 	echo "make lock       recompile requirements/*.txt (with hashes) from pyproject.toml"
 	echo "make clean      remove the virtualenv, caches and build output"
 	echo "make canvas     install the canvas' node packages if missing, build it if stale"
+	echo "make lambda-assets  build the Lambda asset folders (build/lambda/<function>/, no Docker)"
+	echo "make synth      synthesise the CDK stack into cdk.out (offline; see docs/deploy.md)"
 
 # The virtualenv: created once, re-synced only when requirements/dev.txt is newer than
 # the stamp. The repo goes on sys.path through a .pth file, so no wheel is ever built.
@@ -131,7 +134,7 @@ browser:
 # The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
 # in parallel, so the run closes on the pytest summary that counts every test (CI reads
 # the closing line).
-test: $(STAMP) canvas browser
+test: $(STAMP) canvas browser synth
 	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
 	$(VPY) -m pytest -q -m e2e
 	if command -v npm >/dev/null 2>&1; then
@@ -140,6 +143,30 @@ test: $(STAMP) canvas browser
 	fi
 	echo "==> tests (all tiers but e2e)"
 	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+
+# The AWS stack (docs/deploy.md). Lambda assets: one folder per function, built without
+# Docker (manylinux2014_aarch64 wheels for python3.12 from the hashed runtime lock).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+lambda-assets: $(STAMP)
+	@$(find_uv)
+	UV="$$UV" $(VPY) -m infra.assets build
+
+# Synth needs no network and no Docker. It builds the assets first when they are missing
+# (and only warns when they are older than the code: `make lambda-assets` before a
+# deploy); where no build can happen (no registry on a fresh machine) it synthesises
+# with placeholder assets and says so: that cdk.out is for review, not for deploying.
+synth: $(STAMP)
+	@assets=build/lambda
+	if ! $(VPY) -m infra.assets check; then
+	  $(MAKE) --no-print-directory lambda-assets || {
+	    echo "==> WARNING: Lambda assets could not be built: synthesising with placeholders (not deployable)"
+	    assets=build/lambda-placeholders
+	    $(VPY) -m infra.assets placeholders $$assets
+	  }
+	fi
+	echo "==> cdk synth into cdk.out (cdk-nag AwsSolutions checks included)"
+	rm -rf cdk.out
+	ORCHEO_LAMBDA_ASSETS=$$assets CDK_OUTDIR=cdk.out $(VPY) app.py
 
 lint: $(STAMP)
 	@echo "==> ruff format --check"

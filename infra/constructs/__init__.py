@@ -1,0 +1,1 @@
+"""One construct per concern, composed by :class:`infra.stack.OrcheoStack`."""
