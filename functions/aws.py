@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 
     from functions.backends.aws.bus import TelemetryPusher, WebSocketConnections
     from functions.backends.aws.scheduler import EventBridgeScheduler
-    from functions.backends.ports import ScheduleRecord
+    from functions.backends.ports import RunRecord, ScheduleRecord
     from functions.service import Services
     from functions.service.tasks import TaskRunner
     from orcheo_core.compile.runtime import StateStore
     from orcheo_core.nodes.registry import NodeRegistry
+    from orcheo_core.vault import Redactor
 
 __all__ = ["AwsStack", "current", "install"]
 
@@ -95,6 +96,7 @@ class AwsStack:
             state_store=_Lazy(lambda: self.state_store),
             clock=self.clock,
             poll_interval=self._poll,
+            run_redactor=self._run_redactor,
         )
         return Services(
             settings=self.service_settings,
@@ -110,6 +112,11 @@ class AwsStack:
             clock=self.clock,
             vault_factory=self._open_vault,
         )
+
+    def _run_redactor(self, run: RunRecord) -> Redactor:
+        from functions.service.run_secrets import workflow_redactor
+
+        return workflow_redactor(self.services, run)
 
     def _open_vault(self) -> Any:
         from functions.backends.aws.vault import kms_vault

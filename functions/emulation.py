@@ -1,8 +1,8 @@
 """AWS emulation: the AWS stack against in-process moto, with the Lambdas run in this process.
 
 :class:`AwsEmulation` starts ``mock_aws`` (Step Functions really executing state
-machines), creates what the CDK stack would (the tables, the state bucket, the
-node-runner and scheduler functions, the executions' role), installs an
+machines), creates what the CDK stack would (the tables, the state bucket, the vault's
+KMS key, the node-runner and scheduler functions, the executions' role), installs an
 :class:`~functions.aws.AwsStack` on it for every handler of this process, and routes
 moto's Lambda invoke (``moto.awslambda.models.LambdaFunction._invoke_lambda``, which
 returns ``(payload_json, errored, logs)``; moto would start Docker) to our handlers,
@@ -233,8 +233,10 @@ class AwsEmulation:
             )["FunctionArn"]
             for name, handler in HANDLERS.items()
         }
+        key = boto3.client("kms", region_name=REGION).create_key(Description="orcheo vault")
         settings = replace(
             settings,
+            kms_key_arn=key["KeyMetadata"]["Arn"],
             node_runner_arn=arns["orcheo-node-runner"],
             scheduler_target_arn=arns["orcheo-scheduler"],
             scheduler_role_arn=role,

@@ -46,6 +46,7 @@ __all__ = [
     "current_run",
     "install_log_redaction",
     "resolve_credential",
+    "workflow_redactor",
 ]
 
 LOG_FILTER = RedactingFilter(OPENED_SECRETS)
@@ -130,6 +131,21 @@ async def resolve_credential(svc: Services, ref: str) -> Mapping[str, str]:
         run.redactor.add(*(values[name] for name in fields_of(record) if name in values))
         run.opened[ref] = values
     return dict(values)
+
+
+def workflow_redactor(svc: Services, run: RunRecord) -> Redactor:
+    """A Redactor of every secret ``run`` could have resolved: those of each credential
+    whose scope lets its workflow use it (what :func:`resolve_credential` allows).
+
+    For an engine whose runs resolve their secrets in other processes (the node-runner
+    Lambdas on AWS): it cleans the final state and error it records.
+    """
+    redactor = Redactor()
+    for record in svc.credentials.list_credentials():
+        if scope_allows(record.scope, run.workflow_id) and fields_of(record):
+            values = open_secret(svc, record)
+            redactor.add(*(values[name] for name in fields_of(record) if name in values))
+    return redactor
 
 
 def install_log_redaction() -> None:

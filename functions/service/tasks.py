@@ -6,6 +6,12 @@ never change), runs the Task through the one implementation of the Task contract
 node events the Task emitted as the run's next events, so the run-events stream (and
 the WebSocket push behind it) shows every node as the local engine does.
 
+A script version's Task runs in the script sandbox (:meth:`ScriptSandbox.run_task
+<orcheo_core.sandbox.ScriptSandbox.run_task>`): a worker process loads the script and
+calls ``handle_task`` there, under the same limits and audit layers as a whole script
+run on the local stack. The Lambda is already apart from the API, but not from the
+run's credentials, the state bucket or the tables: user Python gets none of them.
+
 Events get their ``seq`` when they are stored, after the run's last one: branches of a
 Parallel run in separate Lambdas at once, and a transaction that finds its seq taken
 is simply renumbered and tried again.
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from orcheo_core.engine.events import RunEvent
     from orcheo_core.engine.local import LocalEngine
     from orcheo_core.graph.builder import CompiledWorkflow
+    from orcheo_core.vault import Redactor
 
 __all__ = ["TaskRunner"]
 
@@ -97,7 +104,7 @@ class TaskRunner:
 
             raise ConfigError(
                 f"version {version.number} of workflow {version.workflow_id!r} is a script: "
-                "the node runner runs canvas (spec) versions only so far",
+                "a script version cannot be used as a sub-workflow yet",
                 workflow_id=version.workflow_id,
             )
         compiled = self.engine().compile(version.spec)
@@ -124,8 +131,11 @@ class TaskRunner:
         payload = event.get("payload") or {}
         ref = payload.get("run") or {}
         run = self.services.runs.get_run(str(ref["run_id"]))
-        workflow = self.compiled(get_version(self.services, run.workflow_id, run.version))
+        version = get_version(self.services, run.workflow_id, run.version)
         redactor = begin_run(run)
+        if version.kind == "script":
+            return await self._script_task(run, version, event, redactor)
+        workflow = self.compiled(version)
         emitted: list[RunEvent] = []
         ctx = RunContext(
             run.id,
@@ -144,6 +154,27 @@ class TaskRunner:
         finally:
             if emitted:
                 self.record(run, [(e, redactor.redact(e.data)) for e in emitted])
+
+    async def _script_task(
+        self, run: RunRecord, version: VersionRecord, event: Mapping[str, Any], redactor: Redactor
+    ) -> dict[str, Any]:
+        from orcheo_core.compile.asl import RETRYABLE_ERROR
+        from orcheo_core.compile.runtime import TaskError
+
+        outcome = await self.services.scripts.run_task(
+            str(version.source), event, store=self.state_store, run_id=run.id
+        )
+        emitted = outcome.events
+        if outcome.error is not None:
+            name, cause = outcome.error
+            if name == RETRYABLE_ERROR and emitted and emitted[-1].type == "node.failed":
+                emitted[-1] = replace(emitted[-1], type="node.retrying")
+        if emitted:
+            self.record(run, [(e, redactor.redact(e.data)) for e in emitted])
+        if outcome.error is not None:
+            raise TaskError(name, cause)
+        assert outcome.output is not None
+        return outcome.output
 
     def record(self, run: RunRecord, events: list[tuple[RunEvent, Any]]) -> list[EventRecord]:
         """Store ``events`` after the run's last one (renumbered if another Lambda got there)."""

@@ -10,8 +10,9 @@ larger than the definition's ``state_ref_threshold`` goes to a :class:`StateStor
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orcheo_core.compile.analysis import model_of, route_of
@@ -135,8 +136,21 @@ class _Task:
 
     def state(self) -> StepState:
         if "state" not in self.payload:
-            return start(self.workflow, self.payload.get("inputs") or {})
+            return self.first_state()
         return decode_checkpoint(self._unpack(self.payload["state"]))
+
+    def first_state(self) -> StepState:
+        """The run's state before its first node, the same in every Task that starts it.
+
+        Task ids derive from the checkpoint id, which LangGraph makes from the clock:
+        when a run opens with a Parallel, each branch and the join after it build this
+        state apart (in Lambdas of their own), so its id is made from the run id instead.
+        """
+        state = start(self.workflow, self.payload.get("inputs") or {})
+        seed = f"orcheo:{self.run.get('run_id', 'run')}:start"
+        checkpoint = state.checkpoint.copy()
+        checkpoint["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+        return replace(state, checkpoint=checkpoint)
 
     def out(self, state: StepState) -> dict[str, Any]:
         pending = next_tasks(self.workflow, state)

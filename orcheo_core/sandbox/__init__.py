@@ -29,6 +29,7 @@ from orcheo_core.sandbox.sandbox import (
     ScriptGraph,
     ScriptRun,
     ScriptSandbox,
+    ScriptTask,
     extract_script,
     run_script,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "ScriptMemoryError",
     "ScriptRun",
     "ScriptSandbox",
+    "ScriptTask",
     "ScriptTimeoutError",
     "extract_script",
     "run_script",

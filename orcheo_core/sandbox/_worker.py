@@ -4,8 +4,9 @@ A fork server: it imports LangGraph once (~1 s), then forks one process per job,
 job starts in milliseconds with nothing of an earlier job in it. Each job process puts
 itself in a session of its own, applies the in-process layers of
 :mod:`orcheo_core.sandbox._policy` (limits, audit hook, restricted builtins), executes
-the script as a module and finds its graph, then extracts the graph or runs it, and
-exits.
+the script as a module and finds its graph, then extracts the graph, runs it, compiles
+it to a Step Functions definition (``compile``) or carries out one Task of that
+definition (``task``: :func:`orcheo_core.compile.runtime.handle_task`), and exits.
 
 A job answers in JSON lines on its reply pipe (its stdout and stderr both go to the
 stderr pipe, so nothing the user or a C library prints can forge a message):
@@ -43,6 +44,8 @@ from orcheo_core.sandbox.errors import ScriptError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from orcheo_core.engine.events import RunEvent
 
 FILENAME = "<script>"
 MODULE_NAME = "orcheo_script"
@@ -348,12 +351,68 @@ def _node_error(exc: BaseException, function: str | None) -> OrcheoError:
     return error
 
 
+class _TaskStore:
+    """The StateStore of a ``task`` job. The job has no network: the parent put every
+    ``$ref`` of the Task's input inline, and stores what the Task puts once it is over."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+
+    def put(self, key: str, data: bytes) -> dict[str, Any]:
+        self.items[key] = data.decode("utf-8")
+        return {"sandbox": key}
+
+    def get(self, ref: Any) -> bytes:
+        raise OrcheoError(f"state reference {ref!r} was not resolved before the Task ran")
+
+
+def _compile_job(value: Any, options: dict[str, Any]) -> dict[str, Any]:
+    from orcheo_core.compile import CompileOptions, compile_state_machine
+
+    machine = compile_state_machine(_builder(value), CompileOptions(**options))
+    return {"machine": {"definition": machine.definition, "type": machine.type}}
+
+
+async def _task_job(value: Any, event: dict[str, Any], run_id: str) -> dict[str, Any]:
+    from orcheo_core.compile.runtime import TaskError, handle_task
+    from orcheo_core.engine.context import RunContext
+    from orcheo_core.graph.builder import compile_workflow
+
+    events: list[RunEvent] = []
+    store = _TaskStore()
+    ctx = RunContext(run_id, sink=events.append)
+    result: dict[str, Any] = {}
+    try:
+        result["output"] = await handle_task(compile_workflow(value), event, store=store, ctx=ctx)
+    except TaskError as exc:
+        result["task_error"] = {"name": exc.name, "cause": exc.cause}
+    result["events"] = [e.to_dict() for e in events]
+    result["stored"] = store.items
+    return result
+
+
+def _preload(mode: str) -> None:
+    """Import what a job needs before the audit hook is in."""
+    if mode in ("compile", "task"):
+        import orcheo_core.compile
+        import orcheo_core.compile.runtime
+        import orcheo_core.engine.context
+        import orcheo_core.graph.builder  # noqa: F401
+
+
 def _handle(job: _Job, loop: asyncio.AbstractEventLoop) -> None:
     request = job.request
+    mode = request["mode"]
     try:
+        _preload(mode)
         name, value = job.load(request["source"])
-        if request["mode"] == "extract":
+        if mode == "extract":
             result: dict[str, Any] = {"graph": _describe_graph(name, value)}
+        elif mode == "compile":
+            result = _compile_job(value, dict(request.get("options") or {}))
+        elif mode == "task":
+            task = _task_job(value, dict(request["event"]), str(request.get("run_id")))
+            result = loop.run_until_complete(task)
         else:
             inputs = dict(request.get("inputs") or {})
             state = loop.run_until_complete(job.run(value, inputs, str(request.get("run_id"))))

@@ -42,9 +42,18 @@ from orcheo_core.sandbox.limits import EXTRACT_LIMITS, RUN_LIMITS, SandboxLimits
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from orcheo_core.compile.runtime import StateStore
     from orcheo_core.engine.events import RunEvent
 
-__all__ = ["ScriptGraph", "ScriptRun", "ScriptSandbox", "extract_script", "prestart", "run_script"]
+__all__ = [
+    "ScriptGraph",
+    "ScriptRun",
+    "ScriptSandbox",
+    "ScriptTask",
+    "extract_script",
+    "prestart",
+    "run_script",
+]
 
 # -I: no environment variables, no user site, no current directory on sys.path; the
 # directory holding orcheo_core is added explicitly (it may be on PYTHONPATH only).
@@ -115,6 +124,45 @@ class ScriptRun:
     error: dict[str, Any] | None = None
     stdout: str = ""
     duration: float = 0.0
+
+
+@dataclass
+class ScriptTask:
+    """How one Task of a script's state machine ended in the sandbox.
+
+    ``output`` is the Task's output (its ``$ref``s already in the state store), or
+    ``error`` is the Task failure as Step Functions must see it: ``(name, cause)``, the
+    arguments of :class:`~orcheo_core.compile.runtime.TaskError`. ``events`` are the node
+    events the Task emitted, in order.
+    """
+
+    output: dict[str, Any] | None
+    error: tuple[str, dict[str, Any]] | None = None
+    events: list[RunEvent] = field(default_factory=list)
+
+
+def _inline_refs(value: Any, store: StateStore) -> Any:
+    """``value`` with every ``{"$ref": ...}`` replaced by the JSON it refers to."""
+    if isinstance(value, dict):
+        if set(value) == {"$ref"}:
+            return json.loads(store.get(value["$ref"]))
+        return {k: _inline_refs(v, store) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inline_refs(v, store) for v in value]
+    return value
+
+
+def _store_refs(value: Any, stored: Mapping[str, str], store: StateStore) -> Any:
+    """``value`` with each of the job's ``{"$ref": {"sandbox": key}}`` put in ``store``."""
+    if isinstance(value, dict):
+        ref = value.get("$ref") if set(value) == {"$ref"} else None
+        if isinstance(ref, dict) and set(ref) == {"sandbox"}:
+            key = str(ref["sandbox"])
+            return {"$ref": store.put(key, stored[key].encode("utf-8"))}
+        return {k: _store_refs(v, stored, store) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_store_refs(v, stored, store) for v in value]
+    return value
 
 
 class _ForkServer:
@@ -468,6 +516,66 @@ class ScriptSandbox:
         emit(f"run.{status}", data={"error": error.to_dict(), "duration": duration})
         return ScriptRun(run_id, status, None, error.to_dict(), stdout, duration)
 
+    async def compile_machine(
+        self,
+        source: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        limits: SandboxLimits | None = None,
+    ) -> dict[str, Any]:
+        """Load the script in a worker and compile its graph to a Step Functions state
+        machine: ``{"definition", "type"}`` (see :func:`orcheo_core.compile.compile_state_machine`).
+
+        ``options`` are the fields of :class:`~orcheo_core.compile.CompileOptions`, as
+        JSON. Raises like :meth:`extract`, and a CompileError for a graph that cannot be
+        compiled.
+        """
+        limits = limits or self.extract_limits
+        self._static_check(source, limits)
+        job = {"mode": "compile", "source": source, "options": dict(options or {})}
+        outcome = await self._job(job, limits, None, None)
+        return dict(outcome["machine"])
+
+    async def run_task(
+        self,
+        source: str,
+        event: Mapping[str, Any],
+        *,
+        store: StateStore,
+        run_id: str,
+        limits: SandboxLimits | None = None,
+    ) -> ScriptTask:
+        """Carry out one Task of the script's state machine in a worker. Never raises for
+        a failing Task: see :attr:`ScriptTask.error`.
+
+        ``event`` is the Task's input (docs/compiler.md); state it carries by reference is
+        read from ``store`` here and sent to the worker inline, and state the Task puts by
+        reference is written to ``store`` after it (the worker has no network). The node
+        runs with the run limits and the worker's audit layers, like a whole script run;
+        it has no credentials and no sub-workflows by id.
+        """
+        from orcheo_core.engine.events import RunEvent
+
+        limits = limits or self.run_limits
+        try:
+            self._static_check(source, limits)
+            job = {
+                "mode": "task",
+                "source": source,
+                "event": _inline_refs(dict(event), store),
+                "run_id": run_id,
+            }
+            outcome = await self._job(job, limits, None, None)
+        except OrcheoError as exc:
+            exc.details.pop("stdout", None)
+            return ScriptTask(None, (type(exc).__name__, exc.to_dict()), _failed(event, exc))
+        events = [RunEvent(**item) for item in outcome.get("events") or []]
+        failure = outcome.get("task_error")
+        if failure is not None:
+            return ScriptTask(None, (str(failure["name"]), dict(failure["cause"])), events)
+        output = _store_refs(outcome["output"], outcome.get("stored") or {}, store)
+        return ScriptTask(dict(output), None, events)
+
     def cancel(self, run_id: str) -> bool:
         """Stop a running script run (its worker is killed); True if it was running here."""
         event = self._cancels.get(run_id)
@@ -573,6 +681,20 @@ class ScriptSandbox:
             f"the script's sandbox process exited with code {code}{detail} without an answer{last}",
             exit_code=code,
         )
+
+
+def _failed(event: Mapping[str, Any], error: OrcheoError) -> list[RunEvent]:
+    """The ``node.failed`` event of a Task whose worker broke a limit or a rule."""
+    from orcheo_core.engine.events import RunEvent
+
+    task = event.get("task")
+    node = task.get("node") if isinstance(task, dict) else event.get("node")
+    if node is None:
+        return []
+    run_id = str((event.get("payload") or {}).get("run", {}).get("run_id", ""))
+    attempt = int(event.get("retry_count") or 0) + 1
+    data = {"error": error.to_dict()}
+    return [RunEvent(0, run_id, "node.failed", str(node), attempt, data)]
 
 
 def _memory_error(limits: SandboxLimits) -> ScriptMemoryError:

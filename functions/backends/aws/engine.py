@@ -2,15 +2,19 @@
 
 ``start`` compiles the version (``orcheo_core.compile``) into a state machine the first
 time it runs (versions never change, so neither does their machine), then starts an
-execution named after the run. The node-runner Lambda does the work, Task by Task
-(docs/compiler.md). The run record follows the execution: :meth:`reconcile` reads
-``DescribeExecution`` and records the outcome, mapping each execution status:
+execution named after the run. A script version is compiled in the script sandbox (its
+source is user Python, which never runs in this process): a worker loads it and answers
+with the definition, which is kept per version; once the machine exists in Step
+Functions, no process compiles that version again. The node-runner Lambda does the work,
+Task by Task (docs/compiler.md). The run record follows the execution: :meth:`reconcile`
+reads ``DescribeExecution`` and records the outcome, mapping each execution status:
 
 ===============  =========================================================================
 execution        run
 ===============  =========================================================================
 ``RUNNING``      ``running`` (unchanged)
-``SUCCEEDED``    ``succeeded``; ``state`` is the output's ``result`` (fetched when by reference)
+``SUCCEEDED``    ``succeeded``; ``state`` is the output's ``result`` (fetched when by
+                 reference), redacted like the run's events
 ``FAILED``       ``failed``; the Orcheo error from the ``Orcheo.RunFailed`` cause, else an
                  ``execution_failed`` error naming Step Functions' error and cause
 ``TIMED_OUT``    ``failed`` with a ``timeout`` error (the workflow's ``run_timeout``)
@@ -28,8 +32,10 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,9 +50,12 @@ if TYPE_CHECKING:
     from functions.settings import AwsSettings
     from orcheo_core.compile.runtime import StateStore
     from orcheo_core.nodes.registry import NodeRegistry
+    from orcheo_core.sandbox import ScriptSandbox
+    from orcheo_core.vault import Redactor
 
 __all__ = ["Outcome", "StepFunctionsEngine", "outcome_of"]
 
+_log = logging.getLogger("orcheo.engine")
 _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 _MAX_NAME = 80
 _RUN_FAILED = "Orcheo.RunFailed"
@@ -141,6 +150,9 @@ class StepFunctionsEngine:
     ``settings`` gives the node-runner Lambda (``node_runner_arn``, whose ARN also names
     the account and partition), the executions' role and the state machine name
     prefix. ``state_store`` resolves a final state passed by reference (S3 on AWS).
+    ``scripts`` compiles script versions out of this process (a ScriptSandbox of its
+    own by default). ``run_redactor(run)`` gives the Redactor that cleans a run's final
+    state and error before they are recorded (the secrets it may have resolved).
     """
 
     def __init__(
@@ -154,6 +166,9 @@ class StepFunctionsEngine:
         state_store: StateStore | None = None,
         clock: Callable[[], float] = time.time,
         poll_interval: float = 1.0,
+        scripts: ScriptSandbox | None = None,
+        run_redactor: Callable[[RunRecord], Redactor] | None = None,
+        cache_size: int = 64,
     ) -> None:
         if not settings.node_runner_arn.startswith("arn:"):
             raise ConfigError(
@@ -176,6 +191,10 @@ class StepFunctionsEngine:
         arn = settings.node_runner_arn.split(":")
         self._arn_base = f"arn:{arn[1]}:states:{arn[3]}:{arn[4]}"
         self._machines: set[str] = set()
+        self._scripts = scripts
+        self._run_redactor = run_redactor
+        self._definitions: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
 
     # ------------------------------------------------------------------ names
 
@@ -191,34 +210,64 @@ class StepFunctionsEngine:
 
     # ------------------------------------------------------------------ the port
 
-    def ensure_state_machine(self, version: VersionRecord) -> str:
+    async def ensure_state_machine(self, version: VersionRecord) -> str:
         """Create the version's state machine unless it exists; its ARN."""
         arn = self.state_machine_arn(version.workflow_id, version.number)
         if arn in self._machines:
             return arn
-        if version.kind != "spec":
-            raise ConfigError(
-                f"version {version.number} of workflow {version.workflow_id!r} is a script: "
-                "the Step Functions engine runs canvas (spec) versions only so far",
-                workflow_id=version.workflow_id,
-            )
-        from orcheo_core.compile import CompileOptions, compile_state_machine
+        if version.kind == "script":
+            machine = await self._script_machine(version, arn)
+        else:
+            from orcheo_core.compile import CompileOptions, compile_state_machine
 
-        machine = compile_state_machine(
-            version.spec,
-            CompileOptions(node_runner_arn=self._settings.node_runner_arn),
-            registry=self._registry,
-        )
+            compiled = compile_state_machine(
+                version.spec,
+                CompileOptions(node_runner_arn=self._settings.node_runner_arn),
+                registry=self._registry,
+            )
+            machine = {"definition": compiled.definition, "type": compiled.type}
+        if machine is not None:
+            await asyncio.to_thread(self._create, arn, machine)
+        self._machines.add(arn)
+        return arn
+
+    def _create(self, arn: str, machine: Mapping[str, Any]) -> None:
         # Another process may have created it first: versions never change, neither does it.
         with contextlib.suppress(self._client.exceptions.StateMachineAlreadyExists):
             self._client.create_state_machine(
                 name=arn.rsplit(":", 1)[1],
-                definition=json.dumps(machine.definition),
+                definition=json.dumps(machine["definition"]),
                 roleArn=self._settings.state_machine_role_arn,
-                type=machine.type,
+                type=machine["type"],
             )
-        self._machines.add(arn)
-        return arn
+
+    async def _script_machine(self, version: VersionRecord, arn: str) -> dict[str, Any] | None:
+        """A script version's definition, compiled in the sandbox; None if its machine exists.
+
+        Loading a script costs a sandbox job, so an existing machine (created by another
+        process: versions never change) is looked up first, and definitions are kept.
+        """
+        hit = self._definitions.get(arn)
+        if hit is not None:
+            self._definitions.move_to_end(arn)
+            return hit
+        try:
+            await asyncio.to_thread(self._client.describe_state_machine, stateMachineArn=arn)
+        except self._client.exceptions.StateMachineDoesNotExist:
+            pass
+        else:
+            return None
+        if self._scripts is None:
+            from orcheo_core.sandbox import ScriptSandbox
+
+            self._scripts = ScriptSandbox()
+        machine = await self._scripts.compile_machine(
+            str(version.source), {"node_runner_arn": self._settings.node_runner_arn}
+        )
+        self._definitions[arn] = machine
+        if len(self._definitions) > self._cache_size:
+            self._definitions.popitem(last=False)
+        return machine
 
     async def start(
         self,
@@ -242,7 +291,7 @@ class StepFunctionsEngine:
             return  # cancelled (or deleted) before it started
         self._record(started, "run.started", {"inputs": run.inputs})
         try:
-            machine = await asyncio.to_thread(self.ensure_state_machine, version)
+            machine = await self.ensure_state_machine(version)
             payload = {
                 "run": {"run_id": run.id, "workflow_id": run.workflow_id, "version": run.version},
                 "inputs": run.inputs,
@@ -337,13 +386,14 @@ class StepFunctionsEngine:
         finished = outcome.finished_at or self._clock()
         started = run.started_at or outcome.started_at or finished
         state = self._state(outcome.result) if outcome.status == "succeeded" else None
+        state, error = self._redacted(run, state, outcome.error)
         try:
             ended = self._runs.update_run(
                 run_id,
                 expected_status=["queued", "running"],
                 status=outcome.status,
                 state=state,
-                error=outcome.error,
+                error=error,
                 finished_at=finished,
                 duration=max(0.0, finished - started),
             )
@@ -353,9 +403,29 @@ class StepFunctionsEngine:
         if outcome.status == "succeeded":
             data["state"] = state
         else:
-            data["error"] = outcome.error
+            data["error"] = error
         self._record(ended, f"run.{outcome.status}", data)
         return self._runs.get_run(run_id)
+
+    def _redacted(self, run: RunRecord, state: Any, error: Any) -> tuple[Any, Any]:
+        """``state`` and ``error`` cleaned of the run's secrets, as the local engine stores them.
+
+        The secrets were resolved in the node-runner Lambdas, not here: ``run_redactor``
+        knows every one the run may have used. If it cannot be built, the state is
+        withheld rather than stored with secrets in it.
+        """
+        if self._run_redactor is None or (state is None and error is None):
+            return state, error
+        try:
+            redactor = self._run_redactor(run)
+        except Exception:
+            _log.exception("run %s: no redactor for its final state; state withheld", run.id)
+            return None, {
+                "code": "redaction_failed",
+                "message": "the run's outcome could not "
+                "be cleaned of its secrets, so it was not stored; see the logs",
+            }
+        return redactor.redact(state), redactor.redact(error)
 
     def _state(self, result: Any) -> Any:
         from orcheo_core.engine._json_codec import decode_value

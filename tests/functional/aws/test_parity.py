@@ -7,6 +7,9 @@ routed in-process by ``functions.emulation``) → node events stored in DynamoDB
 run-events stream → the telemetry Lambda → WebSocket posts (recorded by moto). Each run
 must end as the conformance case says (state, or error code and node), with the same
 well-formed event stream the local engine's runs have.
+
+Script cases take the same path as script versions: the API Lambda compiles the state
+machine in the script sandbox, and the node runner runs each Task there.
 """
 
 from __future__ import annotations
@@ -27,12 +30,19 @@ from functions.service.tokens import issue_token
 from functions.service.workflows import EXPORT_FORMAT
 from functions.telemetry.handler import handler as telemetry
 from functions.websocket.handler import handler as websocket
+from orcheo_core.nodes.base import Node, NodeConfig, NodeContext, State, Update
+from orcheo_core.sandbox import ScriptSandbox
 from tests.conformance.corpus import Case, as_json, load_cases
 from tests.conformance.nodes import registry
 from tests.conformance.test_corpus import check_events, check_state
 
 CASES = {c.name: c for c in load_cases()}
 SPEC_CASES = [name for name, case in CASES.items() if not case.is_script]
+SCRIPT_CASES = [name for name, case in CASES.items() if case.is_script]
+# Orcheo nodes in scripts are for library mode only (docs/concepts.md, "Scripts"): the
+# service refuses such a script version on every stack, before anything runs.
+LIBRARY_ONLY = {"script_orcheo_node"}
+CANARY = "canary-aws-" + "7f3c9a1e5b2d4086"
 
 
 class Api:
@@ -47,10 +57,28 @@ class Api:
         return int(answer["statusCode"]), json.loads(text) if text else None
 
 
+class LeakNode(Node[NodeConfig]):
+    """Echoes its credential's token into the state (what redaction must catch)."""
+
+    type = "leak"
+    display_name = "Leak"
+    config_model = NodeConfig
+
+    async def run(self, state: State, ctx: NodeContext) -> Update:
+        token = (await ctx.get_credential("auth"))["token"]
+        return {"leaked": f"Bearer {token}"}
+
+    @classmethod
+    def writes(cls, config: NodeConfig) -> set[str]:
+        return {"leaked"}
+
+
 @pytest.fixture(scope="module")
 def aws() -> Iterator[tuple[AwsEmulation, Api]]:
     dynamo_requests_in_turn()
-    with AwsEmulation(registry=registry(), prefix="parity-") as emulation:
+    nodes = registry()
+    nodes.register(LeakNode)
+    with AwsEmulation(registry=nodes, prefix="parity-") as emulation:
         assert emulation.stack is not None
         _, secret = issue_token(emulation.stack.services, "parity", ["admin"])
         yield emulation, Api(secret)
@@ -109,12 +137,26 @@ class _Event:
         self.node, self.attempt = raw.get("node"), raw.get("attempt")
 
 
-@pytest.mark.parametrize("name", SPEC_CASES)
+def create_script(call: Api, case: Case) -> tuple[int, Any]:
+    source = (case.path / "workflow.py").read_text()
+    return call("POST", "/api/workflows/script", {"name": case.name, "source": source})
+
+
+@pytest.mark.parametrize("name", SPEC_CASES + SCRIPT_CASES)
 def test_each_workflow_ends_on_aws_as_on_the_local_engine(aws: Any, name: str) -> None:
     emulation, call = aws
     case = CASES[name]
     workflow_id = f"wf-{name}".replace("_", "-")
-    create(call, case, workflow_id)
+    if case.is_script:
+        status, body = create_script(call, case)
+        if name in LIBRARY_ONLY:
+            assert status == 422, body
+            assert "orcheo_core.graph" in json.dumps(body), body
+            return
+        assert status == 201, body
+        workflow_id = body["id"]
+    else:
+        create(call, case, workflow_id)
     outcome = run(call, case, workflow_id)
     status, detail = call("GET", f"/api/runs/{outcome['id']}")
     assert status == 200
@@ -211,3 +253,65 @@ def test_websocket_subscribers_receive_every_node_event_in_order(aws: Any) -> No
     _ws("$disconnect", "conn-1")
     assert emulation.stack is not None
     assert emulation.stack.connections.topics("conn-1") == []
+
+
+def test_script_machines_are_compiled_in_the_sandbox_once_per_version(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulation, call = aws
+    case = CASES["script_command_goto"]
+    status, body = create_script(call, case)
+    assert status == 201, body
+    compiled: list[str] = []
+    original = ScriptSandbox.compile_machine
+
+    async def counting(self: ScriptSandbox, source: str, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(source)
+        return await original(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(ScriptSandbox, "compile_machine", counting)
+    for _ in range(2):
+        assert run(call, case, body["id"])["status"] == "succeeded"
+    assert compiled == [(case.path / "workflow.py").read_text()]
+    # another API container finds the machine in Step Functions: no sandbox job at all
+    engine = emulation.stack.services.engine
+    arn = engine.state_machine_arn(body["id"], 1)
+    engine._machines.discard(arn)
+    engine._definitions.clear()
+    assert run(call, case, body["id"])["status"] == "succeeded"
+    assert len(compiled) == 1
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    assert {"triage", "review", "auto_approve"} <= set(definition["States"])
+
+
+def test_the_final_state_is_redacted_on_aws(aws: Any) -> None:
+    emulation, call = aws
+    status, body = call(
+        "POST",
+        "/api/credentials",
+        {"name": "leaky", "type": "http_bearer", "secret": {"token": CANARY}},
+    )
+    assert status == 201, body
+    spec = {
+        "name": "leak",
+        "entry": "leak",
+        "nodes": [{"id": "leak", "type": "leak", "credentials": {"auth": "leaky"}}],
+        "edges": [{"source": "leak", "target": "__end__"}],
+    }
+    status, body = call("POST", "/api/workflows", {"name": "leak", "spec": spec})
+    assert status == 201, body
+    status, outcome = call(
+        "POST", f"/api/workflows/{body['id']}/runs", {"inputs": {}, "wait": True, "timeout": 60}
+    )
+    assert outcome["status"] == "succeeded", outcome
+    stored = emulation.stack.services.runs.get_run(outcome["id"])
+    assert stored.state == {"leaked": "Bearer [REDACTED]"}
+    assert CANARY not in json.dumps(stored.state)
+    assert CANARY not in json.dumps([e.raw for e in events(call, outcome["id"])])
+    # the secret really went through the node: the execution's output holds it
+    arn = emulation.stack.services.engine.execution_arn(stored)
+    described = boto3.client("stepfunctions", region_name=REGION).describe_execution(
+        executionArn=arn
+    )
+    assert CANARY in described["output"]

@@ -127,6 +127,7 @@ def test_the_public_names_are_frozen() -> None:
         "ScriptMemoryError",
         "ScriptRun",
         "ScriptSandbox",
+        "ScriptTask",
         "ScriptTimeoutError",
         "extract_script",
         "run_script",
