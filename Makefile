@@ -47,7 +47,7 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv canvas browser \
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser \
   lambda-assets synth
 
 # The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
@@ -134,7 +134,7 @@ browser:
 # The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
 # in parallel, so the run closes on the pytest summary that counts every test (CI reads
 # the closing line).
-test: $(STAMP) canvas browser synth
+test: $(STAMP) canvas browser synth lambda-assets-host
 	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
 	$(VPY) -m pytest -q -m e2e
 	if command -v npm >/dev/null 2>&1; then
@@ -150,6 +150,16 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 lambda-assets: $(STAMP)
 	@$(find_uv)
 	UV="$$UV" $(VPY) -m infra.assets build
+
+# The same assets for this machine's CPU (build/lambda-host/, never deployed), built when
+# missing: tests/infra/test_assets.py imports each handler from its own folder alone.
+lambda-assets-host: $(STAMP)
+	@if [ ! -d build/lambda-host ]; then
+	  $(find_uv)
+	  echo "==> Lambda assets for this CPU (build/lambda-host), for the asset import tests"
+	  UV="$$UV" $(VPY) -m infra.assets build --host || \
+	    echo "==> WARNING: host assets could not be built: tests/infra/test_assets.py will skip"
+	fi
 
 # Synth needs no network and no Docker. It builds the assets first when they are missing
 # (and only warns when they are older than the code: `make lambda-assets` before a

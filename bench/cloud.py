@@ -6,6 +6,10 @@
 - **first event**: the same process then builds what the first event uses (the stack's
   stores and clients, the FastAPI app for the API, the compiler and engine modules for
   the node runner; no AWS call is made): the rest of a cold start.
+- **from the asset**: the same two figures with python3.12 and only the function's
+  asset folder on ``sys.path`` (plus the runtime's boto3): the host-CPU build of the
+  same assets (``python -m infra.assets build --host``; Lambda's arm64 build cannot
+  load here), sourceless ``.pyc`` as deployed. Skipped when that build is missing.
 - **asset**: the unzipped size of ``build/lambda/<fn>/`` (``make lambda-assets``),
   every file counted even where assets share files by hard link. Target <= 60 MB
   (Lambda's limit is 250 MB).
@@ -23,18 +27,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results" / "cloud.json"
 ASSETS = REPO / "build" / "lambda"
+HOST_ASSETS = REPO / "build" / "lambda-host"
 FUNCTIONS = ("api", "node_runner", "scheduler", "websocket", "telemetry")
 IMPORT_TARGETS = {"api": 0.6, "node_runner": 0.9}
 ASSET_TARGET_MB = 60.0
@@ -87,20 +94,56 @@ def _probe(fn: str) -> tuple[float, float]:
     return float(out[-2]), float(out[-1])
 
 
+def _asset_probe(python: str, fn: str, provided: Path) -> tuple[float, float]:
+    """``_PROBE`` in ``python -I -S`` with only the function's host asset on sys.path."""
+    path = f"import sys; sys.path[:0] = [{str(HOST_ASSETS / fn)!r}, {str(provided)!r}]\n"
+    code = path + _PROBE.format(fn=fn, first=FIRST_EVENT[fn])
+    env = {"PATH": os.environ["PATH"], **ENV}
+    out = subprocess.run(
+        [python, "-I", "-S", "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
+def _asset_python() -> str | None:
+    if not all((HOST_ASSETS / fn).is_dir() for fn in FUNCTIONS):
+        return None
+    from infra.assets import _python312
+
+    return _python312()
+
+
+def _median(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return (
+        round(statistics.median(s[0] for s in samples), 3),
+        round(statistics.median(s[1] for s in samples), 3),
+    )
+
+
 def cold_start(repeat: int) -> dict[str, dict[str, Any]]:
     results = {}
-    for fn in FUNCTIONS:
-        _probe(fn)  # bytecode compiled once, as in an asset
-        samples = [_probe(fn) for _ in range(repeat)]
-        imports = statistics.median(s[0] for s in samples)
-        first = statistics.median(s[1] for s in samples)
-        target = IMPORT_TARGETS.get(fn)
-        results[fn] = {
-            "import_s": round(imports, 3),
-            "first_event_s": round(first, 3),
-            "import_target_s": target,
-            "import_ok": None if target is None else imports <= target,
-        }
+    python = _asset_python()
+    with tempfile.TemporaryDirectory() as tmp:
+        provided = Path(tmp)
+        for name in ("boto3", "botocore", "s3transfer"):  # the Lambda runtime's own
+            spec = importlib.util.find_spec(name)
+            assert spec is not None and spec.submodule_search_locations
+            (provided / name).symlink_to(next(iter(spec.submodule_search_locations)))
+        for fn in FUNCTIONS:
+            _probe(fn)  # bytecode compiled once, as in an asset
+            imports, first = _median([_probe(fn) for _ in range(repeat)])
+            target = IMPORT_TARGETS.get(fn)
+            results[fn] = {
+                "import_s": imports,
+                "first_event_s": first,
+                "import_target_s": target,
+                "import_ok": None if target is None else imports <= target,
+                "asset_import_s": None,
+                "asset_first_event_s": None,
+            }
+            if python is not None:
+                asset = _median([_asset_probe(python, fn, provided) for _ in range(repeat)])
+                results[fn]["asset_import_s"], results[fn]["asset_first_event_s"] = asset
     return results
 
 
@@ -194,11 +237,19 @@ def main(argv: list[str]) -> int:
         "assets": asset_sizes(),
         "transitions": transitions(),
     }
-    print(f"{'function':<12} {'import s':>9} {'1st event s':>12} {'asset MB':>9}")
+    print(
+        f"{'function':<12} {'import s':>9} {'1st event s':>12} "
+        f"{'from asset: import s':>21} {'1st event s':>12} {'asset MB':>9}"
+    )
     for fn in FUNCTIONS:
         cs, asset = result["cold_start"][fn], result["assets"][fn]
         size = "-" if asset is None else f"{asset['unzipped_mb']:.1f}"
-        print(f"{fn:<12} {cs['import_s']:>9.3f} {cs['first_event_s']:>12.3f} {size:>9}")
+        own = [cs["asset_import_s"], cs["asset_first_event_s"]]
+        a_imp, a_first = ("-" if v is None else f"{v:.3f}" for v in own)
+        print(
+            f"{fn:<12} {cs['import_s']:>9.3f} {cs['first_event_s']:>12.3f} "
+            f"{a_imp:>21} {a_first:>12} {size:>9}"
+        )
     tr = result["transitions"]
     print(
         f"transitions per node: linear worst {tr['linear_worst_per_node']} "

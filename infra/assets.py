@@ -2,27 +2,34 @@
 
 ``make lambda-assets`` (``python -m infra.assets build``) does, in order:
 
-1. resolve the runtime dependencies of ``pyproject.toml`` (less those only the local
-   stack uses: ``uvicorn``, ``websockets``, ``typer``, ``rich``) for CPython 3.12 on
-   ``manylinux2014_aarch64``, pinned to the versions of ``requirements/runtime.txt``;
-2. install them from their hashes in that lock, binary wheels only, with
-   ``boto3``/``botocore``/``s3transfer`` left to the Lambda runtime;
-3. add the code, ``functions/`` and ``orcheo_core/`` (Python files and package data,
-   no caches);
-4. precompile everything with python3.12 (``--invalidation-mode unchecked-hash``: the
-   asset zip does not keep file times, so time-stamped ``.pyc`` files would be stale
-   and Lambda's read-only ``/var/task`` could not rewrite them);
-5. hard-link that tree into each function's folder.
+1. resolve, for each function, the runtime dependencies of ``pyproject.toml`` it uses
+   (less those only the local stack uses, :data:`LOCAL_ONLY`, and those only some
+   functions import, :data:`ONLY_FOR`) for CPython 3.12 on ``manylinux2014_aarch64``,
+   pinned to the versions of ``requirements/runtime.txt``;
+2. install the union of those closures once, from the hashes of that lock, binary
+   wheels only, with ``boto3``/``botocore``/``s3transfer`` left to the Lambda runtime;
+3. trim it (:func:`trim`): ``tests/`` folders, ``*.pyi`` stubs, code the runtime never
+   loads (:data:`NEVER_LOADED`) and the debug symbols of native extensions;
+4. precompile the dependencies *sourceless* with python3.12 (``compileall -b``, then
+   the ``.py`` removed: a third-party frame of a traceback shows no source line, which
+   saves ~27 MB for the API), and ``functions/``/``orcheo_core/`` with their sources kept
+   (``__pycache__``), so Orcheo's own frames keep theirs. ``--invalidation-mode
+   unchecked-hash``: the asset zip keeps no file times, and Lambda's read-only
+   ``/var/task`` could not rewrite a stale time-stamped ``.pyc``;
+5. hard-link into each function's folder the files of the distributions in its own
+   closure (from their ``RECORD``), and the code.
 
-Every function gets the same tree (the handler string picks the entry point): CDK
-then hashes five identical folders to one asset and uploads it once. Nothing here
-imports ``functions`` or ``orcheo_core``: they are files to copy.
+So the folders differ (the API alone carries FastAPI; the WebSocket and telemetry
+functions carry no Encryption SDK); CDK hashes identical folders to one asset. Nothing
+here imports ``functions`` or ``orcheo_core``: they are files to copy.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -36,15 +43,20 @@ from infra.names import FUNCTIONS
 
 __all__ = [
     "LOCAL_ONLY",
+    "NEVER_LOADED",
+    "ONLY_FOR",
     "PROVIDED",
     "build",
     "lambda_requirements",
     "placeholder_assets",
     "require_assets",
+    "trim",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "lambda"
+HOST_OUT = ROOT / "build" / "lambda-host"
+"""``build --host``: the same assets for this machine's CPU, to import them in tests."""
 CODE = ("functions", "orcheo_core")
 PLATFORM = "aarch64-manylinux2014"
 PYTHON_VERSION = "3.12"
@@ -52,6 +64,28 @@ LOCAL_ONLY = frozenset({"uvicorn", "websockets", "typer", "rich"})
 """Runtime dependencies only the local stack and the CLI use: not in a Lambda."""
 PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 """Shipped by the python3.12 Lambda runtime; bundling them would only add size."""
+ONLY_FOR: dict[str, frozenset[str]] = {
+    "fastapi": frozenset({"api"}),
+    "mangum": frozenset({"api"}),
+    "aws-encryption-sdk": frozenset({"api", "node_runner", "scheduler"}),
+}
+"""Top-level requirements only some functions import, and which. FastAPI and Mangum
+serve the API. The Encryption SDK is the vault's (``Services.vault``, built on first
+use), opened by the API's credential and webhook-secret routes, by the node runner for
+a run's credentials, and by whoever reconciles a finished run (``engine.status``/
+``wait``/``cancel`` on AWS redact its final state with every secret it could have
+used): the API and the scheduler (its overlap guard asks a previous run's status). The
+WebSocket and telemetry functions only read runs and events. Without the SDK they
+drop ``cryptography`` (~11 MB stripped), attrs, wrapt, pytz and the Dafny-generated
+keyring packages (~9 MB). A function that comes to reach the vault must be added here:
+its asset would otherwise fail with an ImportError on the first sealed secret."""
+NEVER_LOADED = (
+    # CPython imports zstandard's C backend only (PYTHON_ZSTANDARD_IMPORT_POLICY
+    # "default"); the CFFI one is for PyPy.
+    "zstandard/_cffi.*.so",
+    "zstandard/backend_cffi.py",
+)
+"""Files of dependencies no function can load on CPython (glob patterns)."""
 _MARKER = ".orcheo-asset"
 BUILT = ".built"
 """Written last by :func:`build`: its time is what :func:`stale` compares sources with."""
@@ -62,13 +96,22 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def lambda_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
-    """The top-level runtime requirements a Lambda needs (pyproject less LOCAL_ONLY)."""
+def lambda_requirements(
+    pyproject: Path = ROOT / "pyproject.toml", function: str | None = None
+) -> list[str]:
+    """The top-level runtime requirements of ``function``'s Lambda, or of any Lambda.
+
+    That is pyproject's less :data:`LOCAL_ONLY`, and for one function less the
+    :data:`ONLY_FOR` entries of other functions.
+    """
     deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
     keep = []
     for dep in deps:
         match = _NAME.match(dep)
-        if match and _normal(match.group(1)) not in LOCAL_ONLY:
+        name = _normal(match.group(1)) if match else ""
+        if not name or name in LOCAL_ONLY:
+            continue
+        if function is None or function in ONLY_FOR.get(name, (function,)):
             keep.append(dep)
     return keep
 
@@ -124,10 +167,10 @@ def _python312() -> str | None:
     return None
 
 
-def _resolve(work: Path) -> list[str]:
-    """The pinned closure (``name==version``) for 3.12/aarch64, less PROVIDED."""
+def _resolve(work: Path, requirements: list[str], target: str) -> list[str]:
+    """The pinned closure (``name==version``) of ``requirements`` for 3.12, less PROVIDED."""
     top = work / "top.in"
-    top.write_text("\n".join(lambda_requirements()) + "\n")
+    top.write_text("\n".join(requirements) + "\n")
     out = subprocess.run(
         [
             *_uv(),
@@ -139,7 +182,7 @@ def _resolve(work: Path) -> list[str]:
             "--python-version",
             PYTHON_VERSION,
             "--python-platform",
-            PLATFORM,
+            target,
             "--constraint",
             str(ROOT / "requirements" / "runtime.txt"),
             str(top),
@@ -152,7 +195,7 @@ def _resolve(work: Path) -> list[str]:
     return [p for p in pins if _normal(p.split("==")[0].split("[")[0]) not in PROVIDED]
 
 
-def _install(pins: list[str], work: Path, target: Path) -> None:
+def _install(pins: list[str], work: Path, target: Path, platform_tag: str) -> None:
     blocks = _hashed_blocks(ROOT / "requirements" / "runtime.txt")
     lines = []
     for pin in pins:
@@ -176,7 +219,10 @@ def _install(pins: list[str], work: Path, target: Path) -> None:
             "--python-version",
             PYTHON_VERSION,
             "--python-platform",
-            PLATFORM,
+            platform_tag,
+            # Copies, not links into uv's cache: trim() rewrites files in place.
+            "--link-mode",
+            "copy",
             "--target",
             str(target),
             "-r",
@@ -192,7 +238,81 @@ def _copy_code(target: Path) -> None:
         shutil.copytree(ROOT / package, target / package, ignore=ignore)
 
 
-def _precompile(target: Path) -> bool:
+def _records(site: Path) -> dict[str, list[str]]:
+    """``distribution -> its files`` (relative to ``site``), from each ``RECORD``."""
+    files: dict[str, list[str]] = {}
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        name = _normal(record.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0])
+        with record.open(newline="") as rows:
+            paths = [row[0] for row in csv.reader(rows) if row]
+        # Scripts land outside the target (``../../bin``): no Lambda runs them.
+        files[name] = [path for path in paths if not path.startswith("..")]
+    return files
+
+
+def _stripper(platform_tag: str) -> list[str] | None:
+    """A ``strip`` that reads the target's ELF files, or None."""
+    arch = platform_tag.split("-")[0]
+    native = [f"{arch}-linux-gnu-strip"]
+    if arch == platform.machine():
+        native.append("strip")
+    for tool in ("llvm-strip", *native):
+        found = shutil.which(tool)
+        if found:
+            return [found, "--strip-unneeded"]
+    return None
+
+
+def _strip(strip: list[str], libraries: list[Path]) -> None:
+    for library in libraries:
+        # Into a new file renamed over the old: never rewrite an inode another tree shares.
+        stripped = library.with_name(library.name + ".stripped")
+        done = subprocess.run([*strip, str(library), "-o", str(stripped)], check=False)
+        if done.returncode == 0:
+            stripped.replace(library)
+        else:
+            stripped.unlink(missing_ok=True)
+
+
+def trim(site: Path, platform_tag: str = PLATFORM) -> int:
+    """Remove from the installed dependencies what no Lambda loads; the bytes saved.
+
+    ``tests/`` folders, ``*.pyi`` stubs, :data:`NEVER_LOADED`, and the symbol tables
+    and debug sections of native extensions (``strip --strip-unneeded`` keeps the
+    dynamic symbols the loader uses; zstandard's C backend alone carries 9 MB of DWARF).
+    """
+    before = _size(site)
+    for folder in sorted(site.glob("*/**/tests"), reverse=True):
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    for pattern in ("**/*.pyi", *NEVER_LOADED):
+        for path in site.glob(pattern):
+            path.unlink()
+    strip = _stripper(platform_tag)
+    libraries = [
+        p for p in site.rglob("*.so*") if p.is_file() and (p.suffix == ".so" or ".so." in p.name)
+    ]
+    if strip is not None:
+        _strip(strip, libraries)
+    elif libraries:
+        print(
+            f"warning: no strip for {platform_tag} (llvm-strip): native extensions keep "
+            "their debug symbols",
+            file=sys.stderr,
+        )
+    return before - _size(site)
+
+
+def _compileall(python: str, target: Path, *, legacy: bool) -> None:
+    command = [python, "-m", "compileall", "-q", "-j", "0"]
+    command += ["-b"] if legacy else []
+    command += ["--invalidation-mode", "unchecked-hash", str(target)]
+    subprocess.run(command, check=True)
+
+
+def _precompile(site: Path, code: Path) -> bool:
+    """Dependencies sourceless (``foo.pyc`` beside, ``foo.py`` removed); the code with
+    its sources and ``__pycache__``."""
     python = _python312()
     if python is None:
         print(
@@ -201,57 +321,72 @@ def _precompile(target: Path) -> bool:
             file=sys.stderr,
         )
         return False
-    subprocess.run(
-        [
-            python,
-            "-m",
-            "compileall",
-            "-q",
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            str(target),
-        ],
-        check=True,
-    )
+    _compileall(python, site, legacy=True)
+    for source in site.rglob("*.py"):
+        if source.with_suffix(".pyc").is_file():
+            source.unlink()
+    _compileall(python, code, legacy=False)
     return True
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, copy_function=os.link)
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.link(source, target)
+
+
+def _link_function(
+    site: Path, code: Path, records: dict[str, list[str]], pins: list[str], folder: Path
+) -> None:
+    """Hard-link the files of ``pins``' distributions and the code into ``folder``."""
+    for pin in pins:
+        for path in records[_normal(pin.split("==")[0].split("[")[0])]:
+            if path.endswith(".py") and not (site / path).is_file():
+                path += "c"  # compiled sourceless
+            if (site / path).is_file():
+                _link(site / path, folder / path)
+    shutil.copytree(code, folder, copy_function=os.link, dirs_exist_ok=True)
 
 
 def _size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return sum(f.lstat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def build(out: Path = OUT) -> dict[str, int]:
+def build(out: Path = OUT, platform_tag: str = PLATFORM) -> dict[str, int]:
     """Build every function's folder under ``out``; returns its size in bytes."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     stage = out / ".stage"
     if stage.exists():
         shutil.rmtree(stage)
+    site, code = stage / "site", stage / "code"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        pins = _resolve(work)
-        _install(pins, work, stage)
-    _copy_code(stage)
-    _precompile(stage)
-    (stage / _MARKER).write_text("built by infra/assets.py\n")
+        closures: dict[tuple[str, ...], list[str]] = {}
+        for key in FUNCTIONS:
+            requirements = tuple(lambda_requirements(function=key))
+            if requirements not in closures:
+                closures[requirements] = _resolve(work, list(requirements), platform_tag)
+        pins = {key: closures[tuple(lambda_requirements(function=key))] for key in FUNCTIONS}
+        union = sorted({pin for closure in closures.values() for pin in closure})
+        _install(union, work, site, platform_tag)
+    records = _records(site)
+    saved = trim(site, platform_tag)
+    _copy_code(code)
+    _precompile(site, code)
+    (code / _MARKER).write_text(f"built by infra/assets.py for {platform_tag}\n")
     sizes = {}
     for key in FUNCTIONS:
         folder = out / key
         if folder.exists():
             shutil.rmtree(folder)
-        _link_tree(stage, folder)
+        _link_function(site, code, records, pins[key], folder)
         sizes[key] = _size(folder)
     shutil.rmtree(stage)
-    (out / BUILT).write_text(f"{len(pins)} packages\n")
+    (out / BUILT).write_text(f"{len(union)} packages\n")
+    listing = ", ".join(f"{key} {size / 1e6:.1f}" for key, size in sizes.items())
     print(
-        f"==> {len(sizes)} Lambda assets in {out} ({len(pins)} packages, "
-        f"{max(sizes.values()) / 1e6:.1f} MB each unzipped) in {time.monotonic() - started:.0f} s"
+        f"==> {len(sizes)} Lambda assets in {out} ({len(union)} packages; MB unzipped: "
+        f"{listing}; trimmed {saved / 1e6:.1f} MB) in {time.monotonic() - started:.0f} s"
     )
     return sizes
 
@@ -302,7 +437,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infra.assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     build_cmd = sub.add_parser("build", help="build every Lambda asset folder")
-    build_cmd.add_argument("--out", type=Path, default=OUT)
+    build_cmd.add_argument("--out", type=Path, help=f"default {OUT} ({HOST_OUT} with --host)")
+    build_cmd.add_argument(
+        "--host",
+        action="store_true",
+        help="for this machine's CPU instead of Lambda's arm64 (never deployed: the "
+        "tests import each handler from it)",
+    )
     sub.add_parser(
         "check", help="exit 1 when an asset folder is missing; warn when older than the code"
     )
@@ -310,7 +451,8 @@ def main(argv: list[str] | None = None) -> None:
     placeholders.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.command == "build":
-        build(args.out)
+        host = f"{platform.machine()}-manylinux2014"
+        build(args.out or (HOST_OUT if args.host else OUT), host if args.host else PLATFORM)
     elif args.command == "placeholders":
         placeholder_assets(args.out)
     else:

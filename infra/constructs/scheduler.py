@@ -79,9 +79,14 @@ class SchedulerConstruct(Construct):
             max_event_age=Duration.hours(1),
             on_failure=destinations.SqsDestination(self.dlq),
         )
+        # Credentials (read) and the key (decrypt): the overlap guard reconciles the last
+        # run, and recording its final state redacts every secret the workflow may use.
         data.grant_tables(
-            fn, read_write="runs run_events trigger_state idempotency", read="workflows"
+            fn,
+            read_write="runs run_events trigger_state idempotency",
+            read="workflows credentials",
         )
+        data.key.grant_decrypt(fn)
         execution.grant_run_engine(fn)
         data.state_bucket.grant_read_write(fn, "runs/*")
 
