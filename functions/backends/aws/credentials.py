@@ -10,8 +10,9 @@ from pynamodb.exceptions import DeleteError, TransactWriteError
 from functions.backends.aws._codec import dumps
 from functions.backends.aws._dynamo import condition_failed, transaction
 from functions.backends.aws.models import CredentialItem, CredentialNameItem, CredentialTableItem
+from functions.backends.common import not_found
 from functions.backends.ports import CredentialRecord
-from functions.errors import ConflictError, NotFoundError
+from functions.errors import ConflictError
 
 if TYPE_CHECKING:
     from pynamodb.expressions.update import Action
@@ -55,13 +56,6 @@ def _credential(item: CredentialItem) -> CredentialRecord:
         revision=int(item.revision),
         created_at=item.created_at,
         updated_at=item.updated_at,
-    )
-
-
-def _not_found(credential_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"credential {credential_id!r} not found; list credentials to see the ids that exist",
-        credential_id=credential_id,
     )
 
 
@@ -113,7 +107,7 @@ class DynamoCredentialStore:
         """The credential; NotFoundError when there is none with this id."""
         item = self._find(credential_id)
         if item is None:
-            raise _not_found(credential_id)
+            raise not_found("credential", credential_id)
         return _credential(item)
 
     def find_credential(self, name: str) -> CredentialRecord | None:
@@ -139,7 +133,7 @@ class DynamoCredentialStore:
         c = credential
         stored = self._find(c.id)
         if stored is None:
-            raise _not_found(c.id)
+            raise not_found("credential", c.id)
         actions: list[Action] = [
             CredentialItem.name.set(c.name),
             CredentialItem.type.set(c.type),
@@ -176,7 +170,7 @@ class DynamoCredentialStore:
     def _update_conflict(self, c: CredentialRecord) -> Exception:
         now = self._find(c.id)
         if now is None:
-            return _not_found(c.id)
+            return not_found("credential", c.id)
         if int(now.revision) != c.revision:
             return ConflictError(
                 f"credential {c.id!r} was changed by someone else (it is at revision "
@@ -190,7 +184,7 @@ class DynamoCredentialStore:
         """Remove the credential and its name claim; NotFoundError when there is none."""
         stored = self._find(credential_id)
         if stored is None:
-            raise _not_found(credential_id)
+            raise not_found("credential", credential_id)
         try:
             with transaction(CredentialTableItem) as tx:
                 tx.delete(stored, condition=CredentialTableItem.pk.exists())
@@ -200,5 +194,5 @@ class DynamoCredentialStore:
                 )
         except (TransactWriteError, DeleteError) as exc:
             if condition_failed(exc):
-                raise _not_found(credential_id) from None
+                raise not_found("credential", credential_id) from None
             raise

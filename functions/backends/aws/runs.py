@@ -20,8 +20,9 @@ from functions.backends.aws._codec import (
 )
 from functions.backends.aws._dynamo import condition_failed, from_ttl, to_ttl, transaction
 from functions.backends.aws.models import EventItem, RunItem
+from functions.backends.common import not_found
 from functions.backends.ports import RUN_STATUSES, EventRecord, Page, RunRecord
-from functions.errors import ConflictError, NotFoundError
+from functions.errors import ConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -106,10 +107,6 @@ def _check_status(status: object) -> None:
         raise ValueError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
 
 
-def _not_found(run_id: str) -> NotFoundError:
-    return NotFoundError(f"run {run_id!r} not found", run_id=run_id)
-
-
 def _status_conflict(run_id: str, actual: str, expected: Collection[str]) -> ConflictError:
     wanted = " or ".join(repr(s) for s in expected) or "(no status)"
     return ConflictError(
@@ -187,9 +184,9 @@ class DynamoRunStore:
         try:
             item = RunItem.get(run_id, consistent_read=True)
         except RunItem.DoesNotExist:
-            raise _not_found(run_id) from None
+            raise not_found("run", run_id) from None
         if not self._live(item.expires_at):
-            raise _not_found(run_id)
+            raise not_found("run", run_id)
         return item
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -329,7 +326,7 @@ class DynamoRunStore:
             RunItem(id=run_id).delete(condition=RunItem.id.exists())
         except DeleteError as exc:
             if condition_failed(exc):
-                raise _not_found(run_id) from None
+                raise not_found("run", run_id) from None
             raise
         with EventItem.batch_write() as batch:
             for event in EventItem.query(

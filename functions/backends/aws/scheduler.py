@@ -28,8 +28,8 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from functions.backends.common import not_found
 from functions.backends.ports import ScheduleRecord
-from functions.errors import NotFoundError
 from orcheo_core.errors import ConfigError
 from orcheo_core.triggers import CronExpression, iter_fire_times, resolve_timezone
 
@@ -137,13 +137,6 @@ def fire_payload(schedule: ScheduleRecord, armed_at: float) -> str:
     return text
 
 
-def _not_found(schedule_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"schedule {schedule_id!r} not found; list schedules to see the ids that exist",
-        schedule_id=schedule_id,
-    )
-
-
 class EventBridgeScheduler:
     """Cron schedules on EventBridge Scheduler, fired into the scheduler Lambda.
 
@@ -211,7 +204,7 @@ class EventBridgeScheduler:
                 Name=schedule_name(schedule_id), GroupName=self._group
             )
         except self._client.exceptions.ResourceNotFoundException:
-            raise _not_found(schedule_id) from None
+            raise not_found("schedule", schedule_id) from None
         return raw
 
     @staticmethod
@@ -248,7 +241,7 @@ class EventBridgeScheduler:
         try:
             self._client.delete_schedule(Name=schedule_name(schedule_id), GroupName=self._group)
         except self._client.exceptions.ResourceNotFoundException:
-            raise _not_found(schedule_id) from None
+            raise not_found("schedule", schedule_id) from None
 
     def set_enabled(self, schedule_id: str, enabled: bool) -> ScheduleRecord:
         """Pause (state DISABLED) or resume (ENABLED); a resume re-arms from now."""

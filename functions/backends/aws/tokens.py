@@ -8,8 +8,9 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from functions.backends.aws._dynamo import condition_failed, transaction
 from functions.backends.aws.models import TokenHashItem, TokenItem, TokenTableItem
+from functions.backends.common import not_found
 from functions.backends.ports import TokenRecord
-from functions.errors import ConflictError, NotFoundError
+from functions.errors import ConflictError
 
 __all__ = ["DynamoTokenStore"]
 
@@ -36,12 +37,6 @@ def _token(item: TokenItem) -> TokenRecord:
         last_used_at=item.last_used_at,
         revoked_at=item.revoked_at,
         expires_at=item.expires_at,
-    )
-
-
-def _not_found(token_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"token {token_id!r} not found; list tokens to see the ids that exist", token_id=token_id
     )
 
 
@@ -99,7 +94,7 @@ class DynamoTokenStore:
         try:
             return _token(TokenItem.get(_key(token_id), consistent_read=True))
         except TokenItem.DoesNotExist:
-            raise _not_found(token_id) from None
+            raise not_found("token", token_id) from None
 
     def list_tokens(self) -> list[TokenRecord]:
         """All tokens, oldest first, revoked ones included (a scan: there are few)."""
@@ -128,6 +123,6 @@ class DynamoTokenStore:
             item.update(actions=actions, condition=TokenTableItem.pk.exists())
         except UpdateError as exc:
             if condition_failed(exc):
-                raise _not_found(token_id) from None
+                raise not_found("token", token_id) from None
             raise
         return _token(item)

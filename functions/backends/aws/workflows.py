@@ -10,6 +10,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from functions.backends.aws._codec import decode_cursor, dumps, encode_cursor, sort_key
 from functions.backends.aws._dynamo import condition_failed, transaction
 from functions.backends.aws.models import VersionItem, WorkflowItem, WorkflowTableItem
+from functions.backends.common import not_found, workflow_search_text
 from functions.backends.ports import Page, VersionRecord, WorkflowRecord
 from functions.errors import ConflictError, NotFoundError
 
@@ -47,7 +48,7 @@ def _item(w: WorkflowRecord) -> WorkflowItem:
         revision=w.revision,
         created_at=w.created_at,
         updated_at=w.updated_at,
-        search=_search_text(w),
+        search=workflow_search_text(w),
         list_sk=sort_key(w.created_at, w.id),
     )
 
@@ -76,18 +77,6 @@ def _version(item: VersionItem) -> VersionRecord:
         source=item.source,
         note=item.note,
         created_at=item.created_at,
-    )
-
-
-def _search_text(workflow: WorkflowRecord) -> str:
-    # As locally: casefolded (so "STRASSE" finds "Straße"), fields kept apart by newlines.
-    return "\n".join([workflow.name, workflow.description, *workflow.tags]).casefold()
-
-
-def _not_found(workflow_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"workflow {workflow_id!r} not found; list workflows to see the ids that exist",
-        workflow_id=workflow_id,
     )
 
 
@@ -123,7 +112,7 @@ class DynamoWorkflowStore:
         try:
             return WorkflowItem.get(workflow_id, _WORKFLOW_SK, consistent_read=True)
         except WorkflowItem.DoesNotExist:
-            raise _not_found(workflow_id) from None
+            raise not_found("workflow", workflow_id) from None
 
     def list_workflows(
         self,
@@ -171,7 +160,7 @@ class DynamoWorkflowStore:
             WorkflowItem.tags.set(_strings(w.tags)),
             WorkflowItem.archived.set(w.archived),
             WorkflowItem.updated_at.set(w.updated_at),
-            WorkflowItem.search.set(_search_text(w)),
+            WorkflowItem.search.set(workflow_search_text(w)),
             WorkflowItem.revision.add(1),
             WorkflowItem.current_version.remove()
             if w.current_version is None
@@ -209,7 +198,7 @@ class DynamoWorkflowStore:
             )
         except DeleteError as exc:
             if condition_failed(exc):
-                raise _not_found(workflow_id) from None
+                raise not_found("workflow", workflow_id) from None
             raise
         self._delete_versions(workflow_id)
 

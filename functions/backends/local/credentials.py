@@ -6,9 +6,10 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from functions.backends.common import not_found
 from functions.backends.local.db import dumps
 from functions.backends.ports import CredentialRecord
-from functions.errors import ConflictError, NotFoundError
+from functions.errors import ConflictError
 
 if TYPE_CHECKING:
     from functions.backends.local.db import Database
@@ -30,13 +31,6 @@ def _credential(row: tuple[Any, ...]) -> CredentialRecord:
         revision=row[7],
         created_at=row[8],
         updated_at=row[9],
-    )
-
-
-def _not_found(credential_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"credential {credential_id!r} not found; list credentials to see the ids that exist",
-        credential_id=credential_id,
     )
 
 
@@ -90,7 +84,7 @@ class SqliteCredentialStore:
                 f"SELECT {_COLUMNS} FROM credentials WHERE id = ?", (credential_id,)
             ).fetchone()
         if row is None:
-            raise _not_found(credential_id)
+            raise not_found("credential", credential_id)
         return _credential(row)
 
     def find_credential(self, name: str) -> CredentialRecord | None:
@@ -140,7 +134,7 @@ class SqliteCredentialStore:
                 "SELECT revision FROM credentials WHERE id = ?", (c.id,)
             ).fetchone()
         if stored is None:
-            raise _not_found(c.id)
+            raise not_found("credential", c.id)
         raise ConflictError(
             f"credential {c.id!r} was changed by someone else (it is at revision {stored[0]}, "
             f"you saved revision {c.revision}); reload it and retry",
@@ -155,4 +149,4 @@ class SqliteCredentialStore:
                 "DELETE FROM credentials WHERE id = ?", (credential_id,)
             ).rowcount
         if not deleted:
-            raise _not_found(credential_id)
+            raise not_found("credential", credential_id)

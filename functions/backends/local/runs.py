@@ -13,9 +13,10 @@ import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from functions.backends.common import not_found
 from functions.backends.local.db import decode_cursor, dumps, encode_cursor
 from functions.backends.ports import RUN_STATUSES, EventRecord, Page, RunRecord
-from functions.errors import ConflictError, NotFoundError
+from functions.errors import ConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
@@ -122,10 +123,6 @@ def _update_sql(names: tuple[str, ...], expected: int) -> str:
     return f"UPDATE runs SET {sets} WHERE id = ?{guard} RETURNING {_COLUMNS}"
 
 
-def _not_found(run_id: str) -> NotFoundError:
-    return NotFoundError(f"run {run_id!r} not found", run_id=run_id)
-
-
 class SqliteRunStore:
     """Runs and their ordered events in the local SQLite database.
 
@@ -172,7 +169,7 @@ class SqliteRunStore:
         with self._db.connection() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise _not_found(run_id)
+            raise not_found("run", run_id)
         return _run(row)
 
     def update_run(
@@ -210,7 +207,7 @@ class SqliteRunStore:
                 return _run(rows[0])
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise _not_found(run_id)
+            raise not_found("run", run_id)
         raise _status_conflict(run_id, row[0], expected or ())
 
     def list_runs(
@@ -260,7 +257,7 @@ class SqliteRunStore:
         with self._db.connection() as conn:
             deleted = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
         if not deleted:
-            raise _not_found(run_id)
+            raise not_found("run", run_id)
 
     def append_events(self, events: Sequence[EventRecord]) -> None:
         """Store events of one run and raise its ``last_seq``, all or nothing.
@@ -285,7 +282,7 @@ class SqliteRunStore:
                     "UPDATE runs SET last_seq = MAX(last_seq, ?) WHERE id = ?", (top, run_id)
                 ).rowcount
                 if not updated:
-                    raise _not_found(run_id)
+                    raise not_found("run", run_id)
                 if len(rows) == 1:
                     conn.execute(_INSERT_EVENT, rows[0])
                 else:

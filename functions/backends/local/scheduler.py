@@ -36,9 +36,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from functions.backends.common import not_found
 from functions.backends.local.db import dumps
 from functions.backends.ports import ScheduleRecord
-from functions.errors import NotFoundError
 from orcheo_core.errors import ConfigError
 from orcheo_core.triggers import CronExpression, iter_fire_times, resolve_timezone
 
@@ -89,13 +89,6 @@ def _record(row: tuple[Any, ...]) -> ScheduleRecord:
         timezone=row[2],
         target=json.loads(row[3]),
         enabled=bool(row[4]),
-    )
-
-
-def _not_found(schedule_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"schedule {schedule_id!r} not found; list schedules to see the ids that exist",
-        schedule_id=schedule_id,
     )
 
 
@@ -166,7 +159,7 @@ class InProcessScheduler:
                 (schedule_id,),
             ).fetchone()
         if row is None:
-            raise _not_found(schedule_id)
+            raise not_found("schedule", schedule_id)
         return _record(row)
 
     def list_schedules(self) -> list[ScheduleRecord]:
@@ -182,7 +175,7 @@ class InProcessScheduler:
         with self._db.connection() as conn:
             deleted = conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,)).rowcount
         if not deleted:
-            raise _not_found(schedule_id)
+            raise not_found("schedule", schedule_id)
         self._next.pop(schedule_id, None)
 
     def set_enabled(self, schedule_id: str, enabled: bool) -> ScheduleRecord:

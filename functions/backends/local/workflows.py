@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from functions.backends.common import not_found, workflow_search_text
 from functions.backends.local.db import decode_cursor, dumps, encode_cursor
 from functions.backends.ports import Page, VersionRecord, WorkflowRecord
 from functions.errors import ConflictError, NotFoundError
@@ -49,19 +50,6 @@ def _version(row: tuple[Any, ...]) -> VersionRecord:
     )
 
 
-def _search_text(workflow: WorkflowRecord) -> str:
-    # Casefolded in Python, not with SQL lower(), which folds ASCII only. The newline
-    # keeps a query from matching across the end of one field and the start of the next.
-    return "\n".join([workflow.name, workflow.description, *workflow.tags]).casefold()
-
-
-def _not_found(workflow_id: str) -> NotFoundError:
-    return NotFoundError(
-        f"workflow {workflow_id!r} not found; list workflows to see the ids that exist",
-        workflow_id=workflow_id,
-    )
-
-
 class SqliteWorkflowStore:
     """Workflows and their versions in the local SQLite database.
 
@@ -93,7 +81,7 @@ class SqliteWorkflowStore:
                         w.revision,
                         w.created_at,
                         w.updated_at,
-                        _search_text(w),
+                        workflow_search_text(w),
                     ),
                 ).fetchall()
         except sqlite3.IntegrityError:
@@ -110,7 +98,7 @@ class SqliteWorkflowStore:
                 f"SELECT {_COLUMNS} FROM workflows WHERE id = ?", (workflow_id,)
             ).fetchone()
         if row is None:
-            raise _not_found(workflow_id)
+            raise not_found("workflow", workflow_id)
         return _workflow(row)
 
     def list_workflows(
@@ -165,7 +153,7 @@ class SqliteWorkflowStore:
                     w.current_version,
                     int(w.archived),
                     w.updated_at,
-                    _search_text(w),
+                    workflow_search_text(w),
                     w.id,
                     w.revision,
                 ),
@@ -174,7 +162,7 @@ class SqliteWorkflowStore:
                 return _workflow(rows[0])
             stored = conn.execute("SELECT revision FROM workflows WHERE id = ?", (w.id,)).fetchone()
         if stored is None:
-            raise _not_found(w.id)
+            raise not_found("workflow", w.id)
         raise ConflictError(
             f"workflow {w.id!r} was changed by someone else (it is at revision {stored[0]}, "
             f"you saved revision {w.revision}); reload it and retry",
@@ -187,7 +175,7 @@ class SqliteWorkflowStore:
         with self._db.connection() as conn:
             deleted = conn.execute("DELETE FROM workflows WHERE id = ?", (workflow_id,)).rowcount
         if not deleted:
-            raise _not_found(workflow_id)
+            raise not_found("workflow", workflow_id)
 
     def add_version(self, version: VersionRecord) -> WorkflowRecord:
         """Append ``version``; its number must be ``latest_version + 1``, else ConflictError.
@@ -221,7 +209,7 @@ class SqliteWorkflowStore:
             "SELECT latest_version FROM workflows WHERE id = ?", (version.workflow_id,)
         ).fetchone()
         if row is None:
-            raise _not_found(version.workflow_id)
+            raise not_found("workflow", version.workflow_id)
         latest = row[0]
         raise ConflictError(
             f"cannot add version {version.number} to workflow {version.workflow_id!r}: its "
