@@ -20,8 +20,13 @@ from functions.backends.aws._codec import (
 )
 from functions.backends.aws._dynamo import condition_failed, from_ttl, to_ttl, transaction
 from functions.backends.aws.models import EventItem, RunItem
-from functions.backends.common import not_found
-from functions.backends.ports import RUN_STATUSES, EventRecord, Page, RunRecord
+from functions.backends.common import (
+    check_run_changes,
+    check_run_status,
+    not_found,
+    run_status_conflict,
+)
+from functions.backends.ports import EventRecord, Page, RunRecord
 from functions.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -43,25 +48,6 @@ _RETRIES = 8
 
 _JSON = ("inputs", "state", "error")
 _NOT_NULL = ("workflow_id", "version", "status", "inputs", "debug", "trigger", "created_at")
-_CHANGEABLE = frozenset(
-    {
-        "workflow_id",
-        "version",
-        "status",
-        "inputs",
-        "state",
-        "error",
-        "debug",
-        "trigger",
-        "replay_of",
-        "resumed_from_step",
-        "batch_id",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "duration",
-    }
-)
 
 
 def _run(item: RunItem) -> RunRecord:
@@ -102,20 +88,6 @@ def _event(item: EventItem) -> EventRecord:
     )
 
 
-def _check_status(status: object) -> None:
-    if status not in RUN_STATUSES:
-        raise ValueError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
-
-
-def _status_conflict(run_id: str, actual: str, expected: Collection[str]) -> ConflictError:
-    wanted = " or ".join(repr(s) for s in expected) or "(no status)"
-    return ConflictError(
-        f"run {run_id!r} is {actual!r}, not {wanted}; reload it to see its current state",
-        run_id=run_id,
-        status=actual,
-    )
-
-
 class DynamoRunStore:
     """Runs (one item each) and their events (one partition per run) in DynamoDB.
 
@@ -146,7 +118,7 @@ class DynamoRunStore:
 
     def create_run(self, run: RunRecord) -> None:
         """Store a new run; ConflictError if the id is taken (by a run not yet expired)."""
-        _check_status(run.status)
+        check_run_status(run.status)
         r = run
         item = RunItem(
             id=r.id,
@@ -211,7 +183,7 @@ class DynamoRunStore:
         if not actions or expected == ():
             run = self.get_run(run_id)
             if expected is not None and run.status not in expected:
-                raise _status_conflict(run_id, run.status, expected)
+                raise run_status_conflict(run_id, run.status, expected)
             return run
         condition: Condition = RunItem.id.exists()
         if expected is not None:
@@ -223,18 +195,13 @@ class DynamoRunStore:
             if not condition_failed(exc):
                 raise
             stored = self.get_run(run_id)  # NotFoundError when it is gone
-            raise _status_conflict(run_id, stored.status, expected or ()) from None
+            raise run_status_conflict(run_id, stored.status, expected or ()) from None
         return _run(item)
 
     def _actions(self, run_id: str, changes: dict[str, Any]) -> list[Action]:
-        unknown = sorted(set(changes) - _CHANGEABLE)
-        if unknown:
-            raise ValueError(
-                f"cannot change run field(s) {', '.join(unknown)}; "
-                f"changeable fields are {', '.join(sorted(_CHANGEABLE))}"
-            )
+        check_run_changes(changes)
         if "status" in changes:
-            _check_status(changes["status"])
+            check_run_status(changes["status"])
         actions: list[Action] = []
         attributes = RunItem.get_attributes()
         for name, value in changes.items():

@@ -13,9 +13,16 @@ import sqlite3
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from functions.backends.common import not_found
+from functions.backends.common import (
+    RUN_CHANGEABLE,
+    RUN_FIELDS,
+    check_run_changes,
+    check_run_status,
+    not_found,
+    run_status_conflict,
+)
 from functions.backends.local.db import decode_cursor, dumps, encode_cursor
-from functions.backends.ports import RUN_STATUSES, EventRecord, Page, RunRecord
+from functions.backends.ports import EventRecord, Page, RunRecord
 from functions.errors import ConflictError
 
 if TYPE_CHECKING:
@@ -26,25 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SqliteRunStore"]
 
-_FIELDS = (
-    "id",
-    "workflow_id",
-    "version",
-    "status",
-    "inputs",
-    "state",
-    "error",
-    "debug",
-    "trigger",
-    "replay_of",
-    "resumed_from_step",
-    "batch_id",
-    "created_at",
-    "started_at",
-    "finished_at",
-    "duration",
-    "last_seq",
-)
+_FIELDS = RUN_FIELDS
 _COLUMNS = ", ".join(_FIELDS)
 _INSERT = f"INSERT INTO runs ({_COLUMNS}) VALUES ({', '.join('?' * len(_FIELDS))})"
 _EVENT_COLUMNS = "run_id, seq, type, workflow_id, node, attempt, data, ts"
@@ -63,9 +52,7 @@ def _same(value: Any) -> Any:
 
 
 # How update_run stores each field it may change; id and last_seq are not changeable.
-_ENCODERS: dict[str, Callable[[Any], Any]] = {
-    name: _same for name in _FIELDS if name not in ("id", "last_seq")
-}
+_ENCODERS: dict[str, Callable[[Any], Any]] = dict.fromkeys(RUN_CHANGEABLE, _same)
 _ENCODERS.update(inputs=dumps, state=_json_or_none, error=_json_or_none, debug=int)
 
 
@@ -104,20 +91,10 @@ def _event(row: tuple[Any, ...]) -> EventRecord:
     )
 
 
-def _check_status(status: object) -> None:
-    if status not in RUN_STATUSES:
-        raise ValueError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
-
-
 @functools.lru_cache(maxsize=256)
 def _update_sql(names: tuple[str, ...], expected: int) -> str:
     """``UPDATE runs`` for these fields; ``expected`` statuses guard it (-1: no guard)."""
-    unknown = [name for name in names if name not in _ENCODERS]
-    if unknown:
-        raise ValueError(
-            f"cannot change run field(s) {', '.join(unknown)}; "
-            f"changeable fields are {', '.join(sorted(_ENCODERS))}"
-        )
+    check_run_changes(names)
     sets = ", ".join(f"{name} = ?" for name in names)
     guard = f" AND status IN ({', '.join('?' * expected)})" if expected >= 0 else ""
     return f"UPDATE runs SET {sets} WHERE id = ?{guard} RETURNING {_COLUMNS}"
@@ -135,7 +112,7 @@ class SqliteRunStore:
 
     def create_run(self, run: RunRecord) -> None:
         """Store a new run; ConflictError if the id is taken."""
-        _check_status(run.status)
+        check_run_status(run.status)
         r = run
         params = (
             r.id,
@@ -186,12 +163,12 @@ class SqliteRunStore:
         that does not exist (or is ``id``/``last_seq``) or an unknown status.
         """
         if "status" in changes:
-            _check_status(changes["status"])
+            check_run_status(changes["status"])
         expected = None if expected_status is None else tuple(expected_status)
         if not changes:
             run = self.get_run(run_id)
             if expected is not None and run.status not in expected:
-                raise _status_conflict(run_id, run.status, expected)
+                raise run_status_conflict(run_id, run.status, expected)
             return run
         sql = _update_sql(tuple(changes), -1 if expected is None else len(expected))
         params = [_ENCODERS[name](value) for name, value in changes.items()]
@@ -208,7 +185,7 @@ class SqliteRunStore:
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise not_found("run", run_id)
-        raise _status_conflict(run_id, row[0], expected or ())
+        raise run_status_conflict(run_id, row[0], expected or ())
 
     def list_runs(
         self,
@@ -318,12 +295,3 @@ class SqliteRunStore:
                 _SELECT_EVENTS, (run_id, after_seq, -1 if limit is None else limit)
             ).fetchall()
         return [_event(row) for row in rows]
-
-
-def _status_conflict(run_id: str, actual: str, expected: Collection[str]) -> ConflictError:
-    wanted = " or ".join(repr(s) for s in expected) or "(no status)"
-    return ConflictError(
-        f"run {run_id!r} is {actual!r}, not {wanted}; reload it to see its current state",
-        run_id=run_id,
-        status=actual,
-    )
