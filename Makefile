@@ -47,7 +47,7 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser \
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser bubblewrap \
   lambda-assets synth
 
 # The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
@@ -97,7 +97,7 @@ $(STAMP): requirements/dev.txt
 
 # The local stack on http://127.0.0.1:8000 (data in $$ORCHEO_HOME, default ~/.orcheo).
 # ORCHEO_PORT / ORCHEO_HOST / ORCHEO_HOME change where it listens and keeps data.
-dev: $(STAMP) canvas
+dev: $(STAMP) bubblewrap canvas
 	@exec $(VPY) -m functions.local
 
 # Without node the canvas is skipped (the local stack then serves a placeholder page).
@@ -119,6 +119,19 @@ canvas:
 	  (cd $(FRONTEND) && npm run --silent build -- --logLevel warn)
 	fi
 
+# bubblewrap: the OS boundary of user code (docs/security.md). Installed with apt when
+# missing and running as root; otherwise user code is refused until it is installed (or
+# ORCHEO_SANDBOX=process is set) and the sandbox tests say why.
+bubblewrap:
+	@if ! command -v bwrap >/dev/null 2>&1; then
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	    echo "==> installing bubblewrap with apt-get"
+	    apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; }
+	  else
+	    echo "==> WARNING: bwrap not found: user code will be refused (apt-get install bubblewrap)"
+	  fi
+	fi
+
 # chromium for the canvas e2e test: installed with apt when missing and running as root;
 # otherwise that test is skipped and says why.
 browser:
@@ -134,7 +147,7 @@ browser:
 # The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
 # in parallel, so the run closes on the pytest summary that counts every test (CI reads
 # the closing line).
-test: $(STAMP) canvas browser synth lambda-assets-host
+test: $(STAMP) bubblewrap canvas browser synth lambda-assets-host
 	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
 	$(VPY) -m pytest -q -m e2e
 	if command -v npm >/dev/null 2>&1; then
