@@ -119,16 +119,16 @@ canvas:
 	  (cd $(FRONTEND) && npm run --silent build -- --logLevel warn)
 	fi
 
-# bubblewrap: the OS boundary of user code (docs/security.md). Installed with apt when
-# missing and running as root; otherwise user code is refused until it is installed (or
-# ORCHEO_SANDBOX=process is set) and the sandbox tests say why.
+# bubblewrap and libseccomp: the OS boundary of user code (docs/security.md). Installed
+# with apt when missing and running as root; otherwise user code is refused until they
+# are (or ORCHEO_SANDBOX=process is set), and the message says so.
 bubblewrap:
-	@if ! command -v bwrap >/dev/null 2>&1; then
+	@if ! command -v bwrap >/dev/null 2>&1 || ! { /sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2'; }; then
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	    echo "==> installing bubblewrap with apt-get"
-	    apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; }
+	    echo "==> installing bubblewrap and libseccomp2 with apt-get"
+	    apt-get install -y -q bubblewrap libseccomp2 >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap libseccomp2 >/dev/null; }
 	  else
-	    echo "==> WARNING: bwrap not found: user code will be refused (apt-get install bubblewrap)"
+	    echo "==> WARNING: bwrap or libseccomp missing: user code will be refused (apt-get install bubblewrap libseccomp2)"
 	  fi
 	fi
 

@@ -16,7 +16,11 @@ Two layers, both the kernel's:
   the job (when it ends the kernel kills everything it started, ``setsid`` or not), a
   network namespace with no interface up, IPC and UTS namespaces, and a mount namespace
   with a private size-limited ``/tmp`` and an empty ``/proc`` (the fork server's
-  processes stay invisible). Then every capability is dropped and ``no_new_privs`` set.
+  processes stay invisible). Then every capability is dropped, ``no_new_privs`` set, and
+  a seccomp filter (:func:`syscall_filter`, built with libseccomp) makes the system calls
+  a job never needs fail with EPERM: namespaces and mounts, ptrace and other processes'
+  memory, kernel keys, BPF, perf, io_uring (which would bypass the filter), modules,
+  clocks, reboot...
 
 Where this is not possible the sandbox refuses to run user code, naming
 ``ORCHEO_SANDBOX=process`` (a weaker mode: separate processes, limits and the audit
@@ -42,9 +46,11 @@ __all__ = [
     "JOB_UID",
     "SANDBOX_ENV",
     "SandboxMode",
+    "DENIED_SYSCALLS",
     "bwrap_command",
     "enter_job",
     "mode_from_env",
+    "syscall_filter",
     "unavailable_message",
 ]
 
@@ -64,6 +70,56 @@ _CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 4, 24, 38
 _CAP_VERSION_3 = 0x20080522
+
+
+DENIED_SYSCALLS: tuple[str, ...] = (
+    # a namespace, a mount or a root of its own would undo the boundary's layout
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "mount_setattr",
+    "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick",
+    # other processes, and the kernel's view of them
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "perf_event_open", "bpf", "userfaultfd", "lookup_dcookie", "syslog",
+    # io_uring carries out I/O the filter never sees
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "keyctl", "add_key", "request_key",
+    "open_by_handle_at", "name_to_handle_at",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+    "reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd",
+    "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+    "sethostname", "setdomainname", "vhangup", "uselib", "personality",
+)  # fmt: skip
+"""System calls a job never needs: they fail with EPERM (no job is killed for asking)."""
+_NAMESPACE_FLAGS = (
+    _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWUSER, _CLONE_NEWPID,
+    _CLONE_NEWNET, 0x02000000,  # CLONE_NEWCGROUP
+)  # fmt: skip
+
+
+def syscall_filter() -> object:
+    """The job's seccomp filter (libseccomp, through pyseccomp), built but not loaded:
+    the fork server builds it once, each job loads it (``.load()``) as it starts.
+
+    Default allow; :data:`DENIED_SYSCALLS` fail with EPERM, and so does ``clone`` with a
+    namespace flag; ``clone3`` fails with ENOSYS (its flags sit in memory a filter cannot
+    read), so the C library falls back to ``clone``. Calls of another architecture's
+    ABI (x86's int 0x80 on x86_64) kill the process. Raises OSError/RuntimeError where
+    libseccomp is missing.
+    """
+    import errno
+
+    import pyseccomp as seccomp  # type: ignore[import-untyped]
+
+    rules = seccomp.SyscallFilter(seccomp.ALLOW)
+    denied = seccomp.ERRNO(errno.EPERM)
+    for name in DENIED_SYSCALLS:
+        try:
+            rules.add_rule(denied, name)
+        except (OSError, ValueError, RuntimeError):
+            continue  # a call this architecture does not have (iopl on arm64)
+    for flag in _NAMESPACE_FLAGS:
+        rules.add_rule(denied, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    return rules
 
 
 def mode_from_env(environ: dict[str, str] | None = None) -> SandboxMode:
@@ -154,6 +210,9 @@ def bwrap_command(
         real = os.path.realpath(path)
         if any(real.startswith(r.rstrip("/") + "/") or real == r for r in roots):
             args += ["--tmpfs", real]
+    if os.path.exists("/etc/ld.so.cache"):  # how ctypes finds libseccomp
+        args += ["--perms", "0755", "--dir", "/etc"]
+        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/"]
     return [*args, "--", *argv]
 
@@ -212,15 +271,18 @@ def _propagate(status: int) -> NoReturn:
     os._exit(code)
 
 
-def enter_job(*, tmp_bytes: int, tmp_files: int, keep_fds: Iterable[int]) -> None:
+def enter_job(
+    *, tmp_bytes: int, tmp_files: int, keep_fds: Iterable[int], syscalls: object = None
+) -> None:
     """Move this (freshly forked) process into namespaces of its own; return in the job.
 
     This process becomes a waiter outside the job's PID namespace: it forks the job (PID
     1 there), closes its copies of ``keep_fds`` (the job's pipes), waits, and ends the
     way the job ended. Only the job returns from this call, in its own user, PID,
     network, IPC, UTS and mount namespaces, with a private tmpfs at ``/tmp``, an empty
-    ``/proc``, no capabilities and ``no_new_privs``. Raises OSError if a namespace
-    cannot be made (the caller reports it; nothing ran yet).
+    ``/proc``, no capabilities, ``no_new_privs`` and ``syscalls`` (from
+    :func:`syscall_filter`) loaded. Raises OSError if a namespace cannot be made (the
+    caller reports it; nothing ran yet).
     """
     libc = _Libc()
     if os.geteuid() == 0:  # root (bwrap without a user namespace): become nobody
@@ -257,3 +319,5 @@ def enter_job(*, tmp_bytes: int, tmp_files: int, keep_fds: Iterable[int]) -> Non
     libc.call("private /tmp", mounted)
     libc.lib.sethostname(b"job", 3)
     _drop_capabilities(libc)
+    if syscalls is not None:
+        syscalls.load()  # type: ignore[attr-defined]

@@ -433,6 +433,10 @@ def _handle(job: _Job, loop: asyncio.AbstractEventLoop) -> None:
     job.channel.send({"type": "result", **result, "stdout": job.stdout()})
 
 
+_SYSCALLS: object = None
+"""The jobs' seccomp filter, built once by the fork server (namespaces mode)."""
+
+
 def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoReturn:
     """In a fresh fork: become a session of its own, wire up the pipes, run ``job``.
 
@@ -458,6 +462,7 @@ def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoRetu
                     tmp_bytes=int(limits.get("tmp_bytes", 64 << 20)),
                     tmp_files=int(limits.get("tmp_files", 4096)),
                     keep_fds=[reply],
+                    syscalls=_SYSCALLS,
                 )
             except OSError as exc:
                 error = SandboxUnavailableError(_boundary.unavailable_message(str(exc)))
@@ -478,12 +483,19 @@ def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoRetu
 
 def _probe() -> str | None:
     """Why jobs cannot get namespaces of their own here, or None if they can."""
+    global _SYSCALLS
+    try:
+        _SYSCALLS = _boundary.syscall_filter()
+    except (OSError, RuntimeError, ImportError) as exc:
+        return f"no seccomp filter: {_describe(exc)} (Debian: apt-get install libseccomp2)"
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
         try:
-            _boundary.enter_job(tmp_bytes=1 << 20, tmp_files=16, keep_fds=[write])
+            _boundary.enter_job(
+                tmp_bytes=1 << 20, tmp_files=16, keep_fds=[write], syscalls=_SYSCALLS
+            )
         except BaseException as exc:  # whatever it is, this copy of the server must end
             os.write(write, _describe(exc).encode())
             os._exit(1)

@@ -204,6 +204,43 @@ async def test_a_fork_bomb_hits_the_process_limit() -> None:
     assert seen["count"] < 32
 
 
+async def test_system_calls_a_job_never_needs_fail_with_eperm() -> None:
+    probe = """
+    import ctypes, os, platform, subprocess, sys, threading
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(result):
+        return "ok" if result == 0 else os.strerror(ctypes.get_errno())
+
+    SEEN["unshare"] = call(libc.unshare(0x10000000))  # CLONE_NEWUSER
+    SEEN["ptrace"] = call(libc.ptrace(16, 1, 0, 0))  # PTRACE_ATTACH
+    SEEN["mount"] = call(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
+    io_uring_setup = {"x86_64": 425, "aarch64": 425}.get(platform.machine(), 425)
+    params = ctypes.create_string_buffer(120)
+    SEEN["io_uring"] = "ok" if libc.syscall(io_uring_setup, 8, params) >= 0 else (
+        os.strerror(ctypes.get_errno())
+    )
+    SEEN["keyctl"] = call(libc.syscall(250 if platform.machine() == "x86_64" else 219, 0))
+    # what a job does need still works: processes and threads
+    SEEN["child"] = subprocess.run([sys.executable, "-c", "print(6 * 7)"],
+                                   capture_output=True, text=True).stdout.strip()
+    box = []
+    thread = threading.Thread(target=lambda: box.append(1))
+    thread.start(); thread.join()
+    SEEN["thread"] = box
+    """
+    seen = await _seen(probe)
+    denied = os.strerror(1)  # Operation not permitted
+    assert {k: seen[k] for k in ("unshare", "ptrace", "mount", "io_uring", "keyctl")} == {
+        "unshare": denied,
+        "ptrace": denied,
+        "mount": denied,
+        "io_uring": denied,
+        "keyctl": denied,
+    }
+    assert seen["child"] == "42" and seen["thread"] == [1]
+
+
 def test_without_bubblewrap_user_code_is_refused_and_the_message_names_the_setting(
     tmp_path: Path,
 ) -> None:
