@@ -23,8 +23,6 @@ from orcheo_core.spec.models import END, ConditionalEdge, JoinEdge, NodeSpec, Wo
 from orcheo_core.spec.validate import load_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from orcheo_core.engine.context import NodeRunContext
     from orcheo_core.nodes.base import Node
     from orcheo_core.nodes.registry import NodeRegistry

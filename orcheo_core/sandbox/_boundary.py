@@ -49,6 +49,7 @@ __all__ = [
     "DENIED_SYSCALLS",
     "bwrap_command",
     "enter_job",
+    "memory_status",
     "mode_from_env",
     "syscall_filter",
     "unavailable_message",
@@ -261,7 +262,8 @@ def _drop_capabilities(libc: _Libc) -> None:
 def _propagate(status: int) -> NoReturn:
     """End this process the way the job process ended (a signal or an exit code)."""
     code = os.waitstatus_to_exitcode(status)
-    if code < 0:
+    if code < 0:  # no core dump of this copy of the fork server on the way
+        ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
         with_signal = -code
         with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
             signal.signal(with_signal, signal.SIG_DFL)
@@ -269,6 +271,29 @@ def _propagate(status: int) -> NoReturn:
             os.kill(os.getpid(), with_signal)
         os._exit(128 + with_signal)
     os._exit(code)
+
+
+_STATUS_FD: int | None = None
+
+
+def memory_status() -> dict[str, int]:
+    """This process's ``Vm*`` figures from its /proc status, in bytes (``VmData``,
+    ``VmSize``...), also inside a job whose /proc is hidden; empty if unreadable."""
+    try:
+        if _STATUS_FD is not None:
+            text = os.pread(_STATUS_FD, 65536, 0).decode()
+        else:
+            with open("/proc/self/status", encoding="ascii") as status:
+                text = status.read()
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        parts = value.split()
+        if name.startswith("Vm") and len(parts) == 2 and parts[1] == "kB":
+            found[name] = int(parts[0]) * 1024
+    return found
 
 
 def enter_job(
@@ -309,7 +334,9 @@ def enter_job(
             except InterruptedError:
                 continue
         _propagate(status)
-    # The job: PID 1 of its namespace.
+    # The job: PID 1 of its namespace. It keeps its own status file open: /proc goes.
+    global _STATUS_FD
+    _STATUS_FD = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
     hidden = b"size=4k,nr_inodes=8,mode=0555"
     flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     libc.call("hide /proc", libc.lib.mount(b"tmpfs", b"/proc", b"tmpfs", flags, hidden))
@@ -318,6 +345,7 @@ def enter_job(
     mounted = libc.lib.mount(b"tmpfs", tmp, b"tmpfs", _MS_NOSUID | _MS_NODEV, options.encode())
     libc.call("private /tmp", mounted)
     libc.lib.sethostname(b"job", 3)
+    libc.lib.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no core dumps, through a pipe or not
     _drop_capabilities(libc)
     if syscalls is not None:
         syscalls.load()  # type: ignore[attr-defined]

@@ -1,8 +1,8 @@
 """The in-process layers of the sandbox, set up by a worker just before it runs user code.
 
-Standard library only and no orcheo imports: the Python Code node's runner loads this
-file by path in a bare ``python -I -S`` interpreter. The static check
-(``orcheo_core.graph.script``) reads its lists, so both refuse the same things.
+Standard library only and no orcheo imports (the fork server imports it before the
+job's code is in). The static check (``orcheo_core.graph.script``) reads its lists, so
+both refuse the same things.
 
 - :func:`apply_limits`: resource limits (memory, processor time, file size, open files,
   no core dumps).

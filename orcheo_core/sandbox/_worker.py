@@ -23,6 +23,7 @@ import dataclasses
 import io
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -395,6 +396,61 @@ async def _task_job(value: Any, event: dict[str, Any], run_id: str) -> dict[str,
     return result
 
 
+def _code_job(job: _Job) -> dict[str, Any]:
+    """A code node's ``main(state)``: ``{"outcome": ..., "stdout": ...}`` (see ``_code``)."""
+    from orcheo_core.sandbox import _code
+
+    request = job.request
+    limits = request["limits"]
+    isolated = bool(limits.get("isolated"))
+    code, state = str(request["code"]), request.get("state")
+    if request.get("language") == "javascript":
+        import py_mini_racer  # noqa: F401 - its library loads before the limits are in
+
+        # V8 reserves far more address space than it uses: its heap limit bounds memory.
+        _policy.apply_limits(
+            memory_bytes=resource.RLIM_INFINITY,
+            cpu_seconds=limits["cpu_seconds"],
+            file_bytes=limits["file_bytes"],
+            open_files=limits["open_files"],
+            processes=limits.get("processes") if isolated else None,
+        )
+        timeout = float(request.get("timeout") or limits["cpu_seconds"])
+        memory = int(limits["memory_bytes"])
+
+        def bound_data() -> None:
+            # ArrayBuffers live outside the V8 heap: RLIMIT_DATA bounds them (V8's own
+            # reservations are not writable until used, so they do not count).
+            data = _boundary.memory_status().get("VmData", 0) + 2 * memory + (64 << 20)
+            resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+
+        outcome, printed = _code.run_javascript(
+            code, state, timeout=timeout, memory_bytes=memory, started=bound_data
+        )
+        return {"outcome": outcome, "stdout": printed}
+    _policy.apply_limits(  # the node's memory is on top of what the runtime has mapped
+        memory_bytes=limits["memory_bytes"] + int(limits.get("baseline_bytes") or 0),
+        cpu_seconds=limits["cpu_seconds"],
+        file_bytes=limits["file_bytes"],
+        open_files=limits["open_files"],
+        processes=limits.get("processes") if isolated else None,
+    )
+    if not isolated and request.get("audit", True) is not False:
+        # Without namespaces the audit hook is all there is between the code and the
+        # server's files and network (ORCHEO_SANDBOX=process): full Python otherwise.
+        policy = _policy.Policy(
+            user_filenames={_code.FILENAME},
+            on_violation=job.violation,
+            read_roots=_policy.read_roots(replace=_package_roots()),
+            write_root=os.getcwd(),  # noqa: PTH109 - the parent made it, private to this job
+        )
+        _policy.install_audit_hook(policy)
+    sys.stdout = job.printed
+    outcome = _code.run_python(code, state)
+    sys.stdout = sys.__stdout__
+    return {"outcome": outcome, "stdout": job.stdout()}
+
+
 def _preload(mode: str) -> None:
     """Import what a job needs before the audit hook is in."""
     if mode in ("compile", "task"):
@@ -409,6 +465,9 @@ def _handle(job: _Job, loop: asyncio.AbstractEventLoop) -> None:
     mode = request["mode"]
     try:
         _preload(mode)
+        if mode == "code":
+            job.channel.send({"type": "result", **_code_job(job)})
+            return
         name, value = job.load(request["source"])
         if mode == "extract":
             result: dict[str, Any] = {"graph": _describe_graph(name, value)}
@@ -455,6 +514,7 @@ def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoRetu
         os.closerange(reply + 1, 1024)
         channel = _Channel(reply, int(job["limits"].get("message_bytes", 32 * 1024 * 1024)))
         workdir = str(job["workdir"])
+        job["limits"]["baseline_bytes"] = _address_space()  # before /proc is hidden
         if isolate:
             limits = job["limits"]
             try:
@@ -477,8 +537,17 @@ def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoRetu
         asyncio.set_event_loop(loop)
         _handle(_Job(channel, job), loop)
         sys.stderr.flush()
+    except BaseException:  # a bug of ours: say what on stderr, the parent reports it
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(5)
     finally:
         os._exit(0)  # no atexit, no finalisers of user objects
+
+
+def _address_space() -> int:
+    """This process's address space now (what the runtime itself takes), in bytes."""
+    return _boundary.memory_status().get("VmSize", 0)
 
 
 def _probe() -> str | None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from orcheo_core.engine.events import RunEvent
 
 __all__ = [
+    "CodeRun",
     "ScriptGraph",
     "ScriptRun",
     "ScriptSandbox",
@@ -128,6 +129,16 @@ class ScriptRun:
     error: dict[str, Any] | None = None
     stdout: str = ""
     duration: float = 0.0
+
+
+@dataclass
+class CodeRun:
+    """How a code node's ``main(state)`` ended in the sandbox: the ``outcome`` (see
+    :mod:`orcheo_core.sandbox._code`: ``ok`` + ``result_json``, or ``kind`` and
+    ``message``) and what the code printed."""
+
+    outcome: dict[str, Any]
+    stdout: str = ""
 
 
 @dataclass
@@ -571,7 +582,7 @@ class ScriptSandbox:
         try:
             self._static_check(source, limits)
             job = {"mode": "run", "source": source, "inputs": dict(inputs or {}), "run_id": run_id}
-            outcome = await self._job(job, limits, emit, cancel)
+            outcome = await self._job(job, limits, emit, cancel.is_set)
             stdout = str(outcome.get("stdout") or "")
         except CancelledRunError as exc:
             return self._end(emit, run_id, "cancelled", None, exc, started, stdout)
@@ -660,6 +671,35 @@ class ScriptSandbox:
         output = _store_refs(outcome["output"], outcome.get("stored") or {}, store)
         return ScriptTask(dict(output), None, events)
 
+    async def run_code(
+        self,
+        language: Literal["python", "javascript"],
+        code: str,
+        state: Any,
+        *,
+        limits: SandboxLimits,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> CodeRun:
+        """Run a code node's ``main(state)`` (``state``: JSON values) in a job of its own.
+
+        This is the one entry point for user code that is not a LangGraph script (the
+        Python Code and JavaScript Code nodes): the same fork server, OS boundary and
+        limits. ``limits.memory_mb`` is what the code may use on top of the runtime;
+        ``limits.wall_seconds`` is the node's timeout. Raises ScriptTimeoutError
+        (``details["limit"]``: ``wall``/``cpu``), ScriptMemoryError, ScriptCrashedError
+        (``exit_code``), SandboxUnavailableError, or CancelledRunError when
+        ``cancelled()`` turns true; the code's own failures are in the outcome.
+        """
+        job = {
+            "mode": "code",
+            "language": language,
+            "code": code,
+            "state": state,
+            "timeout": limits.wall_seconds,
+        }
+        outcome = await self._job(job, limits, None, cancelled)
+        return CodeRun(dict(outcome.get("outcome") or {}), str(outcome.get("stdout") or ""))
+
     def cancel(self, run_id: str) -> bool:
         """Stop a running script run (its worker is killed); True if it was running here."""
         event = self._cancels.get(run_id)
@@ -673,13 +713,13 @@ class ScriptSandbox:
         job: dict[str, Any],
         limits: SandboxLimits,
         emit: Callable[..., None] | None,
-        cancel: asyncio.Event | None,
+        cancelled: Callable[[], bool] | None,
     ) -> dict[str, Any]:
         job["limits"] = {**limits.job_fields(), "message_bytes": limits.message_bytes}
         job["audit"] = self._audit
         worker = await _Worker.start(job, limits, self.mode)
         try:
-            return await self._follow(worker, limits, emit, cancel)
+            return await self._follow(worker, limits, emit, cancelled)
         finally:
             await worker.close()
 
@@ -688,7 +728,7 @@ class ScriptSandbox:
         worker: _Worker,
         limits: SandboxLimits,
         emit: Callable[..., None] | None,
-        cancel: asyncio.Event | None,
+        cancelled: Callable[[], bool] | None,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limits.wall_seconds
@@ -703,9 +743,10 @@ class ScriptSandbox:
                         f"the script ran longer than {limits.wall_seconds:g}s of wall-clock "
                         "time and was stopped (look for an endless loop or a long wait)",
                         limit_seconds=limits.wall_seconds,
+                        limit="wall",
                     )
                 done, _ = await asyncio.wait({reader}, timeout=min(_POLL, remaining))
-                if cancel is not None and cancel.is_set():
+                if cancelled is not None and cancelled():
                     raise CancelledRunError("run was cancelled")
                 if not done:
                     continue
@@ -755,6 +796,7 @@ class ScriptSandbox:
                 f"the script used more than {limits.cpu_seconds}s of processor time and was "
                 "stopped (look for an endless loop, or do less work per run)",
                 limit_seconds=limits.cpu_seconds,
+                limit="cpu",
             )
         detail = ""
         if code is not None and code < 0:
