@@ -60,6 +60,8 @@ class Branch:
     ends: tuple[str, ...]
     send: bool = False
     """The path function may return ``Send``s (so a target may be due several times)."""
+    known: bool = True
+    """False when the ends are not declared: the path may name any node."""
 
 
 @dataclass
@@ -180,12 +182,40 @@ def model_of(workflow: CompiledWorkflow) -> GraphModel:
     model.joins.sort(key=lambda j: (sorted(j[0]), j[1]))
     for source, specs in builder.branches.items():
         for branch in specs.values():
+            # A plain router function (no path map, no Literal annotation) may name any
+            # node: no ends known, so the superstep loop follows it (_successors).
             ends = tuple(sorted(set((branch.ends or {}).values())))
-            model.branches.setdefault(source, []).append(Branch(ends, _returns_send(branch.path)))
+            model.branches.setdefault(source, []).append(
+                Branch(ends, _returns_send(branch.path), known=branch.ends is not None)
+            )
     for name, spec in builder.nodes.items():
         if spec.ends:
             model.branches.setdefault(name, []).append(Branch(tuple(sorted(set(spec.ends)))))
+        elif model.script and name not in model.branches and _may_return_command(spec.runnable):
+            # Command(goto=...) with no annotation: the destinations are decided at run
+            # time, so the loop follows this node (a Choice on what is due next).
+            model.branches.setdefault(name, []).append(Branch((), known=False))
     return model
+
+
+def _may_return_command(runnable: Any) -> bool:
+    """Whether a script node's function mentions ``Command`` anywhere in its code.
+
+    A function returning ``Command(goto=...)`` must name it; helpers it calls are not
+    followed (the runner's end-of-run check catches those, see asl.py).
+    """
+    found = _orcheo_call(runnable)
+    call = found[0] if found else runnable
+    inner = (getattr(call, "__defaults__", None) or (None,))[-1]  # the script's runnable
+    func = getattr(inner, "func", None) or getattr(inner, "afunc", None) or inner
+    code = getattr(func, "__code__", None)
+    stack = [code] if code is not None else []
+    while stack:
+        current = stack.pop()
+        if "Command" in current.co_names:
+            return True
+        stack.extend(c for c in current.co_consts if hasattr(c, "co_names"))
+    return False
 
 
 def external_nodes(model: GraphModel, subworkflow_arns: dict[str, str]) -> dict[str, NodeInfo]:
@@ -217,6 +247,8 @@ def _successors(model: GraphModel, frontier: Frontier) -> list[Frontier] | None:
             return None
         if any(node in sources for sources, _ in model.joins):
             return None
+        if not branches[0].known:
+            return []  # decided at run time: the state machine's superstep loop follows it
         out: list[Frontier] = []
         for end in branches[0].ends:
             out.append(END_FRONTIER if end == END else Frontier((end,)))
@@ -230,7 +262,8 @@ def _successors(model: GraphModel, frontier: Frontier) -> list[Frontier] | None:
         if sources & members:
             if not sources <= members:
                 return None  # the join waits for a node of a later superstep
-            due.add(target)
+            if target != END:  # a waiting edge into END ends these branches
+                due.add(target)
     return [Frontier(tuple(sorted(due)))] if due else [END_FRONTIER]
 
 

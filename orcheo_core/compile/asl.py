@@ -254,7 +254,8 @@ class _Builder:
         if not pending or (target is not None and self._is_folding_task(frontier)):
             return target
         name = self.names.take(f"{before}.join")
-        self.states[name] = self._then(self._lambda_task(self._params("step")), target)
+        task = self._end_check(self._lambda_task(self._params("step")), target)
+        self.states[name] = self._then(task, target)
         return name
 
     def _frontier(self, frontier: Frontier) -> str:
@@ -269,6 +270,10 @@ class _Builder:
     def _successor(self, frontier: Frontier, name: str, pending: bool) -> str | None:
         assert self.plan is not None
         nexts = self.plan.after[frontier]
+        if not nexts:
+            # A route no edge declares (a plain router function): the loop follows it.
+            assert self.needs_loop, "only scripts have undeclared routes"
+            return LOOP
         if frontier not in self.plan.routed:
             return self._enter(nexts[0], pending, name)
         choice = self.names.take(f"{name}.route")
@@ -322,8 +327,24 @@ class _Builder:
             self.states[run] = self._then(self.states[run], self._successor(frontier, name, True))
             return name
         self.states[name] = self._lambda_task(self._params("step", node), info)
-        self.states[name] = self._then(self.states[name], self._successor(frontier, name, False))
+        nxt = self._successor(frontier, name, False)
+        self.states[name] = self._then(self._end_check(self.states[name], nxt), nxt)
         return name
+
+    def _end_check(self, state: dict[str, Any], nxt: str | None) -> dict[str, Any]:
+        """A script's Task that ends the run makes the runner check that nothing is due.
+
+        A script node may return ``Command(goto=...)`` without an annotation or a static
+        edge saying so (analysis.py spots the usual cases and routes them through the
+        loop); should one slip through, the run fails with ``unplanned_route`` instead
+        of succeeding with a partial state.
+        """
+        if nxt is None and self.model.script:
+            params = state["Parameters"]
+            payload = params.pop("payload.$")
+            params["then_end"] = True
+            params["payload.$"] = payload
+        return state
 
     def _branch_task(self, node: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         name = self._node_name(node)

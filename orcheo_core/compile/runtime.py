@@ -261,6 +261,20 @@ class _Task:
             state = apply_step(self.workflow, state, {task.id: writes})
         elif next_tasks(self.workflow, state):
             check_step_limit(self.workflow, state)
+        if self.event.get("then_end"):
+            due = sorted({t.node for t in next_tasks(self.workflow, state)})
+            if due:
+                raise TaskError(
+                    "Orcheo.UnplannedRoute",
+                    {
+                        "code": "unplanned_route",
+                        "message": f"node {node!r} routed to {', '.join(map(repr, due))} at "
+                        "run time (Command(goto=...)?), where the compiled state machine "
+                        "expected the run to end; annotate the node's return type as "
+                        "Command[Literal[...]] naming its destinations, or add the edges",
+                        "details": {"node": node, "due": due},
+                    },
+                )
         return self.out(state)
 
     async def run_task(self) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig  # noqa: TC002 - LangGraph reads it at run time
 from langgraph.errors import GraphBubbleUp
-from langgraph.types import Command
+from langgraph.types import Command, RetryPolicy
 
 from orcheo_core.engine.context import NodeRunContext, RunContext
 from orcheo_core.errors import (
@@ -32,7 +32,14 @@ from orcheo_core.errors import (
 if TYPE_CHECKING:
     from orcheo_core.spec.models import RetryPolicySpec
 
-__all__ = ["RUN_KEY", "NodeCall", "NodeOptions", "instrument", "run_context"]
+__all__ = [
+    "RUN_KEY",
+    "NodeCall",
+    "NodeOptions",
+    "graph_retry_policies",
+    "instrument",
+    "run_context",
+]
 
 RUN_KEY = "orcheo_run"
 """Key under ``config["configurable"]`` that carries the RunContext."""
@@ -48,6 +55,9 @@ class NodeOptions:
     retry: RetryPolicySpec | None = None
     timeout: float | None = None
     credentials: Mapping[str, str] = field(default_factory=dict)
+    # A script node's own LangGraph RetryPolicy (or policies), applied here with
+    # LangGraph's semantics so that ``retry_on`` sees the node's exception, not ours.
+    graph_retry: tuple[RetryPolicy, ...] = ()
 
 
 def run_context(config: Mapping[str, Any] | None) -> RunContext:
@@ -66,6 +76,46 @@ def _retryable(exc: BaseException, policy: RetryPolicySpec) -> bool:
     if isinstance(exc, NodeExecutionError):
         names.add(exc.error_type)
     return bool(names & set(policy.retry_on))
+
+
+def graph_retry_policies(policy: Any) -> tuple[RetryPolicy, ...]:
+    """A node's ``retry_policy`` as LangGraph accepts it (one, a sequence, None) -> a tuple."""
+    if policy is None:
+        return ()
+    if isinstance(policy, RetryPolicy):
+        return (policy,)
+    return tuple(policy)
+
+
+def _graph_retry_on(policy: RetryPolicy, exc: Exception) -> bool:
+    """LangGraph's own test of ``retry_on`` (langgraph/pregel/_retry.py)."""
+    retry_on = policy.retry_on
+    if isinstance(retry_on, Sequence):
+        return isinstance(exc, tuple(retry_on))
+    if isinstance(retry_on, type) and issubclass(retry_on, Exception):
+        return isinstance(exc, retry_on)
+    return bool(retry_on(exc))  # type: ignore[call-arg]
+
+
+def _graph_retry_delay(
+    policies: tuple[RetryPolicy, ...], exc: Exception, attempt: int
+) -> float | None:
+    """Seconds before the next attempt under LangGraph's rules, or None: do not retry.
+
+    As LangGraph does: the first policy whose ``retry_on`` accepts the exception
+    applies; its interval grows by ``backoff_factor``, is capped at ``max_interval``,
+    and gets up to a second of jitter.
+    """
+    for policy in policies:
+        if not _graph_retry_on(policy, exc):
+            continue
+        if attempt >= policy.max_attempts:
+            return None
+        delay = min(
+            policy.max_interval, policy.initial_interval * policy.backoff_factor ** (attempt - 1)
+        )
+        return delay + random.uniform(0, 1) if policy.jitter else delay
+    return None
 
 
 def backoff_delay(policy: RetryPolicySpec, attempt: int) -> float:
@@ -121,8 +171,12 @@ def instrument(name: str, call: NodeCall, options: NodeOptions) -> Callable[...,
             except Exception as exc:
                 duration = time.perf_counter() - started
                 error = _as_node_error(name, exc, attempt)
+                delay: float | None = None
                 if attempt < attempts and policy is not None and _retryable(exc, policy):
                     delay = backoff_delay(policy, attempt)
+                elif options.graph_retry and not isinstance(exc, _NEVER_RETRY):
+                    delay = _graph_retry_delay(options.graph_retry, exc, attempt)
+                if delay is not None:
                     run.emit(
                         "node.retrying",
                         node=name,

@@ -16,7 +16,7 @@ from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, ValidationError
 
-from orcheo_core.engine.instrument import NodeOptions, instrument
+from orcheo_core.engine.instrument import NodeOptions, graph_retry_policies, instrument
 from orcheo_core.errors import ConfigError, NodeExecutionError, OrcheoError
 from orcheo_core.nodes.template import has_template, render_value
 from orcheo_core.spec.models import END, ConditionalEdge, JoinEdge, NodeSpec, WorkflowSpec
@@ -237,15 +237,21 @@ def _wrap_user_graph(graph: StateGraph[Any, Any, Any, Any]) -> StateGraph[Any, A
         runnable = node_spec.runnable
         func = getattr(runnable, "afunc", None) or getattr(runnable, "func", None)
         orcheo = getattr(func, "__orcheo_call__", None)
+        # The node's own RetryPolicy moves into the wrapper: LangGraph would test its
+        # retry_on against the wrapper's NodeExecutionError instead of the node's error.
+        graph_retry = graph_retry_policies(node_spec.retry_policy)
         if orcheo is not None:  # an orcheo_node(...): keep its options, use the graph's name
-            fn = instrument(name, *orcheo)
+            call, options = orcheo
+            fn = instrument(name, call, dataclasses.replace(options, graph_retry=graph_retry))
         else:
 
             async def call(state: Any, ctx: NodeRunContext, config: Any, _r: Any = runnable) -> Any:
                 return await _r.ainvoke(state, config)
 
-            fn = instrument(name, call, NodeOptions())
-        wrapped.nodes[name] = dataclasses.replace(node_spec, runnable=_as_runnable(fn))
+            fn = instrument(name, call, NodeOptions(graph_retry=graph_retry))
+        wrapped.nodes[name] = dataclasses.replace(
+            node_spec, runnable=_as_runnable(fn), retry_policy=None
+        )
     return wrapped
 
 

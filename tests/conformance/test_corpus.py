@@ -203,6 +203,13 @@ async def test_debug_mode_and_resume_end_like_the_engine(case: Case) -> None:
 @pytest.mark.parametrize("case", SCRIPT_CASES, ids=_ids(SCRIPT_CASES))
 async def test_langgraph_agrees_with_script_case(case: Case) -> None:
     """For scripts the contract is LangGraph's own result, kept current by regen_expected."""
+    if "expected_error" in case.meta:
+        # LangGraph itself fails the same way: the node's own exception, as our message says.
+        with pytest.raises(Exception) as info:
+            await langgraph_result(case)
+        raised = f"{type(info.value).__name__}: {info.value}"
+        assert case.meta["expected_error"]["message_contains"] in raised, raised
+        return
     check_state(case, await langgraph_result(case))
     assert await regenerate(case) == case.meta, (
         "stale expected values: run `.venv/bin/python -m tests.conformance.regen_expected`"

@@ -120,9 +120,31 @@ def outcome_of(description: Mapping[str, Any]) -> Outcome:
     if status == "running":
         return Outcome("running", started_at=started)
     if status == "succeeded":
-        output = json.loads(description.get("output") or "{}")
+        # A run succeeds only with the engine's final state: an execution that ended
+        # without one (a state machine that stopped early, a truncated or garbled
+        # output) is a failed run with a stable code, never a success with {}.
+        try:
+            output = json.loads(description.get("output") or "null")
+        except ValueError:
+            output = None
+            problem = "its output is not JSON (truncated or garbled)"
+        else:
+            problem = "its output carries no final state (`result`)"
+        if isinstance(output, dict) and "result" in output:
+            return Outcome(
+                "succeeded", result=output["result"], started_at=started, finished_at=stopped
+            )
         return Outcome(
-            "succeeded", result=output.get("result"), started_at=started, finished_at=stopped
+            "failed",
+            error={
+                "code": "no_final_state",
+                "message": f"the Step Functions execution succeeded but {problem}, so the "
+                "run's outcome is unknown; its history in the Step Functions console shows "
+                "where it ended. Please report it: the compiled state machine lost the result",
+                "details": {"execution_status": "SUCCEEDED"},
+            },
+            started_at=started,
+            finished_at=stopped,
         )
     raw = str(description.get("status"))
     if raw == "TIMED_OUT":
@@ -385,13 +407,28 @@ class StepFunctionsEngine:
         run = self._runs.get_run(run_id)
         finished = outcome.finished_at or self._clock()
         started = run.started_at or outcome.started_at or finished
-        state = self._state(outcome.result) if outcome.status == "succeeded" else None
-        state, error = self._redacted(run, state, outcome.error)
+        state, error = None, outcome.error
+        status = outcome.status
+        if status == "succeeded":
+            try:
+                state = self._state(outcome.result)
+            except Exception as exc:  # a missing state reference, an undecodable result
+                _log.exception("run %s: its final state cannot be read", run_id)
+                status, error = (
+                    "failed",
+                    {
+                        "code": "final_state_unreadable",
+                        "message": f"the run ended but its final state cannot be read ({exc}); "
+                        "it was passed by reference and the reference is gone or damaged",
+                        "details": {"error_type": type(exc).__name__},
+                    },
+                )
+        state, error = self._redacted(run, state, error)
         try:
             ended = self._runs.update_run(
                 run_id,
                 expected_status=["queued", "running"],
-                status=outcome.status,
+                status=status,
                 state=state,
                 error=error,
                 finished_at=finished,
@@ -400,11 +437,11 @@ class StepFunctionsEngine:
         except ConflictError:
             return self._runs.get_run(run_id)  # another reconcile recorded it first
         data: dict[str, Any] = {"duration": ended.duration}
-        if outcome.status == "succeeded":
+        if status == "succeeded":
             data["state"] = state
         else:
             data["error"] = error
-        self._record(ended, f"run.{outcome.status}", data)
+        self._record(ended, f"run.{status}", data)
         return self._runs.get_run(run_id)
 
     def _redacted(self, run: RunRecord, state: Any, error: Any) -> tuple[Any, Any]:

@@ -40,10 +40,15 @@ class NodeRunner:
     def __init__(self) -> None:
         self.workflows: dict[str, Any] = {}
         self.store = MemoryStateStore()
+        # Workflows whose Tasks answer with this instead of the real output (a broken runner).
+        self.garbage: dict[str, Any] = {}
 
     def invoke(self, function: LambdaFunction, event: Any) -> tuple[str, bool, str]:
         body = json.loads(event) if isinstance(event, str | bytes) else dict(event or {})
-        workflow = self.workflows[body["payload"]["run"]["workflow_id"]]
+        workflow_id = body["payload"]["run"]["workflow_id"]
+        if workflow_id in self.garbage:
+            return json.dumps(self.garbage[workflow_id]), False, ""
+        workflow = self.workflows[workflow_id]
         try:
             out = asyncio.run(handle_task(workflow, body, store=self.store))
         except TaskError as exc:
@@ -212,3 +217,58 @@ def test_an_execution_that_did_not_succeed_becomes_a_run_with_a_reason(
     assert outcome.finished_at - outcome.started_at == 300
     if code == "cancelled":
         assert "budget exceeded" in outcome.error["message"]
+
+
+@pytest.mark.parametrize(
+    "output",
+    [None, "{}", '{"run": {"run_id": "r"}, "state": {"$ref": "x"}}', '{"result": {"a"', "[1, 2]"],
+    ids=["no output", "empty", "no result", "truncated", "not an object"],
+)
+def test_an_execution_that_succeeded_without_a_final_state_is_a_failed_run(
+    output: str | None,
+) -> None:
+    """Never a success with {}: the run fails with a stable code saying what is missing."""
+    description: dict[str, Any] = {
+        "status": "SUCCEEDED",
+        "startDate": at("2026-01-01 00:00"),
+        "stopDate": at("2026-01-01 00:01"),
+    }
+    if output is not None:
+        description["output"] = output
+    outcome = outcome_of(description)
+    assert outcome.status == "failed"
+    assert outcome.error is not None and outcome.error["code"] == "no_final_state"
+    assert outcome.result is None
+
+
+ONE_NODE: dict[str, Any] = {
+    "name": "one node",
+    "nodes": [{"id": "a", "type": "set_variable", "config": {"values": {"x": 1}}}],
+    "edges": [{"source": "a", "target": "__end__"}],
+    "state": {"x": {}},
+}
+
+
+async def test_a_task_that_answers_garbage_fails_the_run(env: Env) -> None:
+    version = version_of(env, "wf-garbage", ONE_NODE)
+    env.runner.garbage["wf-garbage"] = {"hello": "not a task output"}
+    run = queued(env, "run-garbage", "wf-garbage", {})
+    await env.engine.start(run, version)
+    assert await env.engine.wait("run-garbage", timeout=60)
+    done = env.runs.get_run("run-garbage")
+    assert done.status == "failed" and done.state is None
+    assert done.error is not None and done.error["code"] == "no_final_state"
+    assert [e.type for e in env.runs.list_events("run-garbage")][-1] == "run.failed"
+
+
+async def test_a_final_state_whose_reference_is_gone_fails_the_run(env: Env) -> None:
+    version = version_of(env, "wf-big", ONE_NODE)
+    # The final state went by reference, and the object is gone (expired, deleted).
+    env.runner.garbage["wf-big"] = {"result": {"$ref": "runs/run-ref-gone/final"}}
+    run = queued(env, "run-ref-gone", "wf-big", {})
+    await env.engine.start(run, version)
+    assert await env.engine.wait("run-ref-gone", timeout=60)
+    done = env.runs.get_run("run-ref-gone")
+    assert done.status == "failed" and done.state is None
+    assert done.error is not None and done.error["code"] == "final_state_unreadable"
+    assert [e.type for e in env.runs.list_events("run-ref-gone")][-1] == "run.failed"

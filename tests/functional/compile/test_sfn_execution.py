@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import operator
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 import pytest
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
+from langgraph.graph import START, StateGraph  # noqa: E402
 from moto.awslambda.models import LambdaFunction  # noqa: E402
 
 from orcheo_core.compile import (  # noqa: E402
@@ -105,9 +107,19 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
-def _execute(aws: Any, name: str, threshold: int = 200_000) -> dict[str, Any]:
+def _execute(
+    aws: Any,
+    name: str,
+    threshold: int = 200_000,
+    *,
+    workflow: Any = None,
+    inputs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run a corpus case's state machine (or ``workflow`` on ``inputs``) to its end."""
     sfn, (lam, role), runner = aws
-    case = CASES[name]
+    if workflow is None:
+        case = CASES[name]
+        workflow, inputs = case.workflow(), case.inputs
     fn = lam.create_function(
         FunctionName=f"runner-{name}",
         Runtime="python3.12",
@@ -115,9 +127,9 @@ def _execute(aws: Any, name: str, threshold: int = 200_000) -> dict[str, Any]:
         Handler="handler.handler",
         Code={"ZipFile": _zip()},
     )["FunctionArn"]
-    runner.workflows[f"runner-{name}"] = compile_workflow(case.workflow(), registry())
+    runner.workflows[f"runner-{name}"] = compile_workflow(workflow, registry())
     machine = compile_state_machine(
-        case.workflow(),
+        workflow,
         CompileOptions(node_runner_arn=fn, state_ref_threshold=threshold),
         registry=registry(),
     )
@@ -129,7 +141,7 @@ def _execute(aws: Any, name: str, threshold: int = 200_000) -> dict[str, Any]:
     )["stateMachineArn"]
     run = {"run_id": f"run-{name}", "workflow_id": name}
     execution = sfn.start_execution(
-        stateMachineArn=arn, input=json.dumps({"run": run, "inputs": case.inputs})
+        stateMachineArn=arn, input=json.dumps({"run": run, "inputs": inputs or {}})
     )["executionArn"]
     for _ in range(600):
         described = sfn.describe_execution(executionArn=execution)
@@ -200,3 +212,33 @@ async def _supersteps(case: Any) -> list[list[str]]:
         writes = {t.id: await run_node(workflow, state, t) for t in pending}
         state = apply_step(workflow, state, writes)
     return steps
+
+
+class _HopState(TypedDict):
+    path: Annotated[list[str], operator.add]
+
+
+def _hop(target: str) -> Any:
+    from langgraph.types import Command
+
+    return Command(update={"path": ["first"]}, goto=target)
+
+
+def _first(state: _HopState) -> Any:
+    return _hop("second")  # routes through a helper: nothing in this function names Command
+
+
+def _second(state: _HopState) -> dict[str, Any]:
+    return {"path": ["second"]}
+
+
+def test_a_route_no_one_declared_fails_the_run_instead_of_ending_it_early(aws: Any) -> None:
+    """The compiler cannot see this Command(goto); the run must not succeed after `first`."""
+    graph = StateGraph(_HopState)
+    graph.add_node("first", _first)
+    graph.add_node("second", _second)
+    graph.add_edge(START, "first")
+    out = _execute(aws, "hidden_goto", workflow=graph, inputs={"path": []})
+    described = out["described"]
+    assert described["status"] == "FAILED", described
+    assert "unplanned_route" in described["cause"] and "'second'" in described["cause"]
