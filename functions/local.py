@@ -38,6 +38,7 @@ from functions.backends.local import (
     SqliteTriggerState,
     SqliteWorkflowStore,
 )
+from functions.backends.local.lease import HomeInUseError, HomeLease
 from functions.service import Services
 from functions.service import runs as run_logic
 from functions.service.run_secrets import begin_run, install_log_redaction, resolve_credential
@@ -96,6 +97,7 @@ class LocalStack:
             # Tests drive time through POST /api/system/clock; nothing else moves it.
             self.test_clock = SettableClock(settings.test_clock)
             clock = self.test_clock
+        self.lease = HomeLease(settings.home)
         self.db = Database(settings.db_path)
         runs = SqliteRunStore(self.db)
         bus = InProcessEventBus()
@@ -162,7 +164,11 @@ class LocalStack:
             return HTMLResponse(PLACEHOLDER)
 
     def start(self) -> None:
-        """Start-up work that must happen before serving: recover runs, first admin token."""
+        """Start-up work that must happen before serving: recover runs, first admin token.
+
+        HomeInUseError when another live process serves this home: its runs are its own.
+        """
+        self.lease.acquire()
         interrupted = run_logic.mark_interrupted(self.services)
         if interrupted:
             _log.warning("%d run(s) from the previous session were interrupted", interrupted)
@@ -197,6 +203,7 @@ class LocalStack:
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
             self.db.close()
+            self.lease.release()
 
 
 def _announce(stack: LocalStack) -> None:
@@ -246,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     stack = LocalStack(settings, announce=True)
+    try:
+        stack.lease.acquire()  # before serving: a second server stops here, with its reason
+    except HomeInUseError as exc:
+        print(f"orcheo: {exc.message}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(
         stack.app,
         host=settings.host,

@@ -144,6 +144,16 @@ class LocalServer:
         self.exit_codes.append(code)
         return code
 
+    def kill(self) -> None:
+        """SIGKILL the server (a crash, ``kill -9``): it gets no chance to clean up."""
+        proc, self._proc = self._proc, None
+        assert proc is not None, "the server is not running"
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        proc.kill()
+        proc.wait()
+
     def restart(self) -> None:
         assert self.stop() == 0, "Ctrl+C stops the server cleanly"
         self.start()
