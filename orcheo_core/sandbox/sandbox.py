@@ -335,7 +335,8 @@ class _ForkServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-_SERVER: _ForkServer | None = None
+_SERVERS: dict[str, _ForkServer] = {}
+"""One fork server per sandbox mode, shared by every sandbox of this process."""
 _SERVER_LOCK = threading.Lock()
 
 
@@ -360,24 +361,17 @@ def _bwrap_paths() -> dict[str, list[str]]:
 
 
 def _fork_server(startup_seconds: float, mode: _boundary.SandboxMode) -> _ForkServer:
-    global _SERVER
     with _SERVER_LOCK:
-        server = _SERVER
-        if (
-            server is None
-            or not server.alive
-            or server.proc.poll() is not None
-            or (server.mode != mode)
-        ):
+        server = _SERVERS.get(mode)
+        if server is None or not server.alive or server.proc.poll() is not None:
             if server is not None:
                 server.stop()
-            _SERVER = server = _ForkServer(startup_seconds, mode)
+            server = _SERVERS[mode] = _ForkServer(startup_seconds, mode)
         return server
 
 
 def _forget_server() -> None:
-    global _SERVER
-    _SERVER = None  # a forked copy of this process must start a server of its own
+    _SERVERS.clear()  # a forked copy of this process must start servers of its own
 
 
 os.register_at_fork(after_in_child=_forget_server)
