@@ -47,7 +47,7 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser \
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser bubblewrap \
   lambda-assets synth
 
 # The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
@@ -97,7 +97,7 @@ $(STAMP): requirements/dev.txt
 
 # The local stack on http://127.0.0.1:8000 (data in $$ORCHEO_HOME, default ~/.orcheo).
 # ORCHEO_PORT / ORCHEO_HOST / ORCHEO_HOME change where it listens and keeps data.
-dev: $(STAMP) canvas
+dev: $(STAMP) bubblewrap canvas
 	@exec $(VPY) -m functions.local
 
 # Without node the canvas is skipped (the local stack then serves a placeholder page).
@@ -119,6 +119,19 @@ canvas:
 	  (cd $(FRONTEND) && npm run --silent build -- --logLevel warn)
 	fi
 
+# bubblewrap and libseccomp: the OS boundary of user code (docs/security.md). Installed
+# with apt when missing and running as root; otherwise user code is refused until they
+# are (or ORCHEO_SANDBOX=process is set), and the message says so.
+bubblewrap:
+	@if ! command -v bwrap >/dev/null 2>&1 || ! { /sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2'; }; then
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	    echo "==> installing bubblewrap and libseccomp2 with apt-get"
+	    apt-get install -y -q bubblewrap libseccomp2 >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap libseccomp2 >/dev/null; }
+	  else
+	    echo "==> WARNING: bwrap or libseccomp missing: user code will be refused (apt-get install bubblewrap libseccomp2)"
+	  fi
+	fi
+
 # chromium for the canvas e2e test: installed with apt when missing and running as root;
 # otherwise that test is skipped and says why.
 browser:
@@ -135,7 +148,7 @@ browser:
 # others), then one summary line per tier; the target fails if any tier failed. The e2e
 # tier (real servers on loopback) runs on its own, then the canvas unit tier, then the
 # fast tiers in parallel.
-test: $(STAMP) canvas browser synth lambda-assets-host
+test: $(STAMP) bubblewrap canvas browser synth lambda-assets-host
 	@summary=()
 	failed=0
 	tier() {

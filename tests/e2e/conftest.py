@@ -162,6 +162,16 @@ class LocalServer:
         self.exit_codes.append(code)
         return code
 
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs, as when the machine or the process dies."""
+        proc, self._proc = self._proc, None
+        assert proc is not None, "the server is not running"
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        proc.kill()
+        proc.wait()
+
     def restart(self) -> None:
         assert self.stop() == 0, "Ctrl+C stops the server cleanly"
         self.start()

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PREREQUISITES = [".venv/.orcheo-synced", "canvas", "browser", "synth", "lambda-assets-host"]
+PREREQUISITES = [
+    ".venv/.orcheo-synced",
+    "bubblewrap",
+    "canvas",
+    "browser",
+    "synth",
+    "lambda-assets-host",
+]
 
 
 def _fake(path: Path, body: str) -> Path:
