@@ -12,6 +12,7 @@ BENCHMARKS: dict[str, str] = {
     "cloud": "bench.cloud",
     "sandbox": "bench.sandbox",
     "peers": "bench.peers",
+    "cli": "bench.cli",
 }
 """Benchmark name -> module with a ``main(argv) -> int``."""
 
