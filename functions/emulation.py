@@ -51,6 +51,7 @@ HANDLERS = {
     "orcheo-node-runner": "functions.node_runner.handler.handler",
     "orcheo-scheduler": "functions.scheduler.handler.handler",
     "orcheo-reconciler": "functions.reconciler.handler.handler",
+    "orcheo-code-runner": "functions.code_runner.handler.handler",
 }
 STATUS_CHANGE = "Step Functions Execution Status Change"
 
@@ -249,6 +250,7 @@ class AwsEmulation:
             settings,
             kms_key_arn=key["KeyMetadata"]["Arn"],
             node_runner_arn=arns["orcheo-node-runner"],
+            code_runner_arn=arns["orcheo-code-runner"],
             scheduler_target_arn=arns["orcheo-scheduler"],
             scheduler_role_arn=role,
             state_machine_role_arn=role,
@@ -258,6 +260,9 @@ class AwsEmulation:
             settings, registry=self.registry, poll_interval=self.poll_interval
         )
         aws.install(self.stack)
+        from orcheo_core.sandbox import use_remote
+
+        self._exit.callback(use_remote, None)  # user code runs here again afterwards
         api_handler.reset()
         self._exit.callback(api_handler.reset)
         self._exit.callback(aws.install, None)

@@ -163,6 +163,15 @@ class LocalStack:
 
     def start(self) -> None:
         """Start-up work that must happen before serving: recover runs, first admin token."""
+        from orcheo_core.sandbox import SANDBOX_ENV, protect, sandbox_mode
+
+        if sandbox_mode() == "process":
+            _log.warning(
+                "%s=process: user code runs WITHOUT namespaces (separate processes with "
+                "limits only); it may read what this server's user can read",
+                SANDBOX_ENV,
+            )
+        protect(self.settings.home)
         interrupted = run_logic.mark_interrupted(self.services)
         if interrupted:
             _log.warning("%d run(s) from the previous session were interrupted", interrupted)

@@ -60,8 +60,10 @@ HOST_OUT = ROOT / "build" / "lambda-host"
 CODE = ("functions", "orcheo_core")
 PLATFORM = "aarch64-manylinux2014"
 PYTHON_VERSION = "3.12"
-LOCAL_ONLY = frozenset({"uvicorn", "websockets", "typer", "rich"})
-"""Runtime dependencies only the local stack and the CLI use: not in a Lambda."""
+LOCAL_ONLY = frozenset({"uvicorn", "websockets", "typer", "rich", "pyseccomp", "mini-racer"})
+"""Runtime dependencies only the local stack and the CLI use: not in a Lambda (on AWS user
+code runs in process mode inside Firecracker, without seccomp; JavaScript Code is local
+only for now)."""
 PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 """Shipped by the python3.12 Lambda runtime; bundling them would only add size."""
 ONLY_FOR: dict[str, frozenset[str]] = {

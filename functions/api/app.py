@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import orcheo_core
 from functions.api.deps import FailedAuthLimiter
 from functions.api.errors import error_response, install_error_handlers
+from functions.api.json_depth import JsonDepthLimit
 from functions.api.routers import credentials, hooks, runs, system, triggers, workflows
 from functions.api.ws import router as ws_router
 
@@ -90,12 +91,15 @@ def create_app(
     app.state.services = services
     app.state.auth_limiter = FailedAuthLimiter()
     install_error_handlers(app)
+    # Routes are matched in order: the public webhook route, the one a busy workflow
+    # takes most, comes first instead of after every /api route (bench/README.md, peers).
+    app.include_router(hooks.router)
     app.include_router(workflows.router)
     app.include_router(runs.router)
     app.include_router(credentials.router)
     app.include_router(triggers.router)
-    app.include_router(hooks.router)
     app.include_router(system.router)
     app.include_router(ws_router)
+    app.add_middleware(JsonDepthLimit)  # inside BodyLimit: it reads bodies already bounded
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app

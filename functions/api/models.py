@@ -6,6 +6,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.api.json_depth import bounded
 from functions.backends.ports import (
     EventRecord,
     RunRecord,
@@ -196,7 +197,9 @@ class EventOut(BaseModel):
 
     @classmethod
     def of(cls, record: EventRecord) -> EventOut:
-        return cls.model_validate(record, from_attributes=True)
+        out = cls.model_validate(record, from_attributes=True)
+        out.data = bounded(out.data)
+        return out
 
 
 class RunOut(BaseModel):
@@ -220,7 +223,12 @@ class RunOut(BaseModel):
 
     @classmethod
     def of(cls, record: RunRecord) -> RunOut:
-        return cls.model_validate(record, from_attributes=True)
+        # Bounded: a record nested too deep (an old run, a node's output) must still list.
+        out = cls.model_validate(record, from_attributes=True)
+        out.inputs = bounded(out.inputs)
+        out.state = bounded(out.state)
+        out.error = bounded(out.error)
+        return out
 
 
 class RunDetailOut(RunOut):
@@ -331,6 +339,10 @@ class TokenCreated(TokenOut):
 class HealthOut(BaseModel):
     status: Literal["ok"]
     version: str
+    sandbox: Literal["namespaces", "process"] = Field(
+        description="How user code is isolated: `namespaces` (bubblewrap, Linux namespaces "
+        "per job) or `process` (weaker, chosen with ORCHEO_SANDBOX=process)"
+    )
 
 
 class VersionInfoOut(BaseModel):
