@@ -2,7 +2,9 @@
 
 :class:`AwsEmulation` starts ``mock_aws`` (Step Functions really executing state
 machines), creates what the CDK stack would (the tables, the state bucket, the vault's
-KMS key, the node-runner and scheduler functions, the executions' role), installs an
+KMS key, the node-runner, scheduler and reconciler functions, the executions' role),
+delivers each Standard execution's end to the reconciler as EventBridge's rule on Step
+Functions status changes would (moto emits no such events), installs an
 :class:`~functions.aws.AwsStack` on it for every handler of this process, and routes
 moto's Lambda invoke (``moto.awslambda.models.LambdaFunction._invoke_lambda``, which
 returns ``(payload_json, errored, logs)``; moto would start Docker) to our handlers,
@@ -34,7 +36,13 @@ if TYPE_CHECKING:
     from functions.settings import AwsSettings
     from orcheo_core.nodes.registry import NodeRegistry
 
-__all__ = ["AwsEmulation", "LambdaContext", "LambdaRuntime", "http_event"]
+__all__ = [
+    "AwsEmulation",
+    "LambdaContext",
+    "LambdaRuntime",
+    "http_event",
+    "status_change_event",
+]
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -44,8 +52,10 @@ CALLBACK_URL = f"https://emulated.execute-api.{REGION}.amazonaws.com/prod"
 HANDLERS = {
     "orcheo-node-runner": "functions.node_runner.handler.handler",
     "orcheo-scheduler": "functions.scheduler.handler.handler",
+    "orcheo-reconciler": "functions.reconciler.handler.handler",
     "orcheo-code-runner": "functions.code_runner.handler.handler",
 }
+STATUS_CHANGE = "Step Functions Execution Status Change"
 
 
 @dataclass
@@ -194,6 +204,7 @@ class AwsEmulation:
 
         LambdaFunction._invoke_lambda = seam  # type: ignore[method-assign,assignment]
         self._exit.callback(setattr, LambdaFunction, "_invoke_lambda", original)
+        self._exit.enter_context(_status_changes(self._deliver))
         self._exit.enter_context(
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         )
@@ -257,6 +268,68 @@ class AwsEmulation:
         api_handler.reset()
         self._exit.callback(api_handler.reset)
         self._exit.callback(aws.install, None)
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        """EventBridge's rule: an Orcheo execution's end goes to the reconciler Lambda."""
+        machine = str(event["detail"].get("stateMachineArn", ""))
+        prefix = self.settings.state_machine_prefix if self.settings else self.prefix
+        if machine.rsplit(":", 1)[-1].startswith(prefix):
+            self.runtime.invoke("orcheo-reconciler", event)
+
+
+def status_change_event(execution: Any) -> dict[str, Any]:
+    """A moto execution's end as EventBridge delivers it ("Step Functions Execution Status
+    Change", ``tests/events/sfn_execution_status_change_*.json``)."""
+    described = execution.to_describe_output()
+
+    def millis(value: Any) -> int | None:
+        return None if value is None else int(value.timestamp() * 1000)
+
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": STATUS_CHANGE,
+        "source": "aws.states",
+        "account": execution.account_id,
+        "time": described.get("stopDate").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": execution.region_name,
+        "resources": [described["executionArn"]],
+        "detail": {
+            "executionArn": described["executionArn"],
+            "stateMachineArn": described["stateMachineArn"],
+            "name": described["name"],
+            "status": getattr(described["status"], "value", described["status"]),
+            "startDate": millis(described.get("startDate")),
+            "stopDate": millis(described.get("stopDate")),
+            "input": described.get("input"),
+            "inputDetails": {"included": True},
+            "output": described.get("output"),
+            "outputDetails": {"included": True} if "output" in described else None,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+        },
+    }
+
+
+@contextlib.contextmanager
+def _status_changes(deliver: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    """Step Functions' status-change events, which moto never emits: each Standard
+    execution's end is delivered to ``deliver`` (Express executions emit none on AWS)."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: BaseExecutionWorkerCommunication) -> None:
+        original(self)
+        execution = self.execution
+        if str(getattr(execution.sm_type, "value", execution.sm_type)) != "EXPRESS":
+            deliver(status_change_event(execution))
+
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseExecutionWorkerCommunication.terminated = original  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------- orcheo dev --aws
