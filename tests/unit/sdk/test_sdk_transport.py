@@ -96,3 +96,21 @@ def test_the_emulation_token_is_used_for_its_url_only(tmp_path: Path) -> None:
     assert resolve_config(env=env).token == "orch_aws"
     other = resolve_config("http://127.0.0.1:9000", env=env)
     assert other.token == "orch_local" and other.token_from.endswith("admin-token")
+
+
+def test_docs_name_every_listing_that_answers_a_page() -> None:
+    """docs/sdk.md once did not say that some `list_*` answer `Page[...]` objects."""
+    import inspect
+
+    from orcheo_core.sdk import OrcheoClient
+
+    paged = {
+        name
+        for name, op in vars(OrcheoClient.__mro__[1]).items()
+        if name.startswith("list_")
+        and "Page[" in str(inspect.signature(op._build).return_annotation)
+    }
+    assert paged, "no paged listing found: the check itself is broken"
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "sdk.md").read_text()
+    paragraph = doc[doc.index("answer a `Page[...]`") :].split("\n\n", 1)[0]
+    assert {name for name in paged if f"`{name}`" in paragraph} == paged
