@@ -21,10 +21,12 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import threading
 import uuid
 import zipfile
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -409,8 +411,15 @@ def emulation_app(emulation: AwsEmulation) -> Any:
     return app
 
 
-def serve(host: str, port: int) -> int:
-    """``orcheo dev --aws``: the API on the AWS backends against in-process moto."""
+EMULATION_TOKEN_FILE = "emulation.json"
+"""In ``$ORCHEO_HOME`` while ``orcheo dev --aws`` runs: ``{"url", "token"}`` (mode 0600),
+which the CLI and SDK use for that URL (orcheo_core/sdk/config.py); removed on exit,
+since the emulation's data (and so its token) dies with it."""
+
+
+def serve(host: str, port: int, home: Path | None = None) -> int:
+    """``orcheo dev --aws``: the API on the AWS backends against in-process moto; its
+    admin token is saved in ``home`` as the local stack saves its own."""
     try:
         import moto  # noqa: F401
     except ImportError:
@@ -418,13 +427,19 @@ def serve(host: str, port: int) -> int:
         return 2
     import uvicorn
 
+    from functions.local import bind
     from functions.service.tokens import issue_token
 
+    sock = bind(host, port)
+    if sock is None:
+        return 1
+    saved = (home or Path.home() / ".orcheo") / EMULATION_TOKEN_FILE
     _dynamo_in_turn()
-    with AwsEmulation() as emulation:
+    with AwsEmulation() as emulation, _saved_token(saved) as save:
         assert emulation.stack is not None and emulation.settings is not None
         _, token = issue_token(emulation.stack.services, "admin (emulation)", ["admin"])
         url = f"http://{host}:{port}"
+        save(url, token)
         print(
             "\n".join(
                 [
@@ -437,6 +452,7 @@ def serve(host: str, port: int) -> int:
                     "  Cron triggers do not fire here (moto never fires EventBridge schedules).",
                     "",
                     f"  Admin API token: {token}",
+                    f"  (saved to {saved} while this runs: the CLI uses it for {url})",
                     "",
                     "  Press Ctrl+C to stop.",
                     "",
@@ -453,5 +469,21 @@ def serve(host: str, port: int) -> int:
         )
         server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+            server.run(sockets=[sock])
     return 0
+
+
+@contextlib.contextmanager
+def _saved_token(path: Path) -> Iterator[Callable[[str, str], None]]:
+    """Write ``{"url", "token"}`` to ``path`` (0600) on demand; remove it on the way out."""
+
+    def save(url: str, token: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"url": url, "token": token}, out)
+
+    try:
+        yield save
+    finally:
+        path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import replace
@@ -228,6 +229,35 @@ def _announce(stack: LocalStack) -> None:
     print("\n".join(lines), flush=True)
 
 
+def bind(host: str, port: int) -> socket.socket | None:
+    """The listening socket, bound before anything announces the server; None (after a
+    message on stderr saying what to do) when the address cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno in (98, 48)  # EADDRINUSE on Linux, macOS
+        why = "address already in use" if taken else (exc.strerror or str(exc))
+        print(
+            f"error: cannot listen on {host}:{port}: {why}.\n"
+            + (
+                f"  Another program (perhaps another `orcheo dev`) has port {port}; stop it, "
+                "or pick another port: `orcheo dev --port 8001` (or ORCHEO_PORT=8001)."
+                if taken
+                else "  Check --host / ORCHEO_HOST names an address of this machine."
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    sock.set_inheritable(True)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make dev` / `orcheo dev`: serve the local stack until Ctrl+C."""
     import uvicorn
@@ -246,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.aws:
         from functions.emulation import serve
 
-        return serve(args.host or settings.host, args.port or settings.port)
+        home = Path(args.home).expanduser() if args.home else settings.home
+        return serve(args.host or settings.host, args.port or settings.port, home)
     settings = replace(
         settings,
         host=args.host or settings.host,
@@ -254,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         home=Path(args.home).expanduser() if args.home else settings.home,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Bound first: the banner (printed at start-up) must never precede a bind error.
+    sock = bind(settings.host, settings.port)
+    if sock is None:
+        return 1
     stack = LocalStack(settings, announce=True)
     config = uvicorn.Config(
         stack.app,
@@ -273,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=[sock])
     return 0 if server.started or not server.should_exit else 1
 
 

@@ -198,8 +198,13 @@ def init(
     written = scaffold(directory, name or directory.resolve().name)
     for path in written:
         console.print(f"  [green]created[/] {path}", markup=True)
+    import shlex
+
+    # The interpreter running orcheo has pytest beside it; a bare `python` may not.
+    python = shlex.quote(sys.executable)
     console.print(
-        f"\nnext: cd {directory} && orcheo run workflow.py -i name=Ada && python -m pytest tests",
+        f"\nnext: cd {shlex.quote(str(directory))} && orcheo run workflow.py -i name=Ada"
+        f" && {python} -m pytest tests",
         markup=False,
     )
 

@@ -128,3 +128,22 @@ def test_every_option_and_argument_has_help_text() -> None:
             if kind == "argument" and not getattr(param, "help", None):
                 missing.append(f"{path} {param.name.upper() if param.name else '?'}")
     assert not missing, "no help text: " + ", ".join(missing)
+
+
+def test_the_init_hint_runs_the_tests_as_printed(orcheo: Orcheo, tmp_path: Path) -> None:
+    """It said `python -m pytest tests`, which fails where `python` lacks pytest/orcheo."""
+    import shlex
+    import subprocess
+
+    project = tmp_path / "hinted"
+    printed = orcheo("init", str(project)).stdout
+    (hint,) = [line for line in printed.splitlines() if line.startswith("next: ")]
+    pytest_part = hint.split(" && ")[-1]
+    assert pytest_part.split()[1:] == ["-m", "pytest", "tests"]
+    args = [*shlex.split(pytest_part), "-q", "-p", "no:cacheprovider"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv on PATH
+    done = subprocess.run(
+        args, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert pytest_part.split()[0] in (project / "README.md").read_text()
