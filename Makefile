@@ -47,7 +47,7 @@ else
 fi
 endef
 
-.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser \
+.PHONY: help dev test check fmt lint typecheck bench lock clean venv lambda-assets-host canvas browser bubblewrap \
   lambda-assets synth
 
 # The canvas (frontend/): built into frontend/dist, which the local stack serves at `/`.
@@ -97,7 +97,7 @@ $(STAMP): requirements/dev.txt
 
 # The local stack on http://127.0.0.1:8000 (data in $$ORCHEO_HOME, default ~/.orcheo).
 # ORCHEO_PORT / ORCHEO_HOST / ORCHEO_HOME change where it listens and keeps data.
-dev: $(STAMP) canvas
+dev: $(STAMP) bubblewrap canvas
 	@exec $(VPY) -m functions.local
 
 # Without node the canvas is skipped (the local stack then serves a placeholder page).
@@ -119,6 +119,19 @@ canvas:
 	  (cd $(FRONTEND) && npm run --silent build -- --logLevel warn)
 	fi
 
+# bubblewrap and libseccomp: the OS boundary of user code (docs/security.md). Installed
+# with apt when missing and running as root; otherwise user code is refused until they
+# are (or ORCHEO_SANDBOX=process is set), and the message says so.
+bubblewrap:
+	@if ! command -v bwrap >/dev/null 2>&1 || ! { /sbin/ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2'; }; then
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	    echo "==> installing bubblewrap and libseccomp2 with apt-get"
+	    apt-get install -y -q bubblewrap libseccomp2 >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap libseccomp2 >/dev/null; }
+	  else
+	    echo "==> WARNING: bwrap or libseccomp missing: user code will be refused (apt-get install bubblewrap libseccomp2)"
+	  fi
+	fi
+
 # chromium for the canvas e2e test: installed with apt when missing and running as root;
 # otherwise that test is skipped and says why.
 browser:
@@ -131,18 +144,30 @@ browser:
 	  fi
 	fi
 
-# The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
-# in parallel, so the run closes on the pytest summary that counts every test (CI reads
-# the closing line).
-test: $(STAMP) canvas browser synth lambda-assets-host
-	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
-	$(VPY) -m pytest -q -m e2e
+# Every tier runs even when an earlier one fails (a failure in one must not hide the
+# others), then one summary line per tier; the target fails if any tier failed. The e2e
+# tier (real servers on loopback) runs on its own, then the canvas unit tier, then the
+# fast tiers in parallel.
+test: $(STAMP) bubblewrap canvas browser synth lambda-assets-host
+	@summary=()
+	failed=0
+	tier() {
+	  local name="$$1"; shift
+	  echo "==> tests ($$name)"
+	  local code=0
+	  "$$@" || code=$$?
+	  if [ "$$code" = 0 ]; then summary+=("passed  $$name"); else summary+=("FAILED  $$name (exit $$code)"); failed=1; fi
+	}
+	tier "e2e: real servers and browsers on loopback" $(VPY) -m pytest -q -m e2e
 	if command -v npm >/dev/null 2>&1; then
-	  echo "==> tests (canvas unit tier: vitest)"
-	  (cd $(FRONTEND) && npx vitest run --reporter=dot)
+	  tier "canvas unit: vitest" bash -c 'cd $(FRONTEND) && npx vitest run --reporter=dot'
+	else
+	  summary+=("skipped canvas unit: vitest (npm not found)")
 	fi
-	echo "==> tests (all tiers but e2e)"
-	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+	tier "all tiers but e2e" $(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+	echo "==> test summary"
+	printf '    %s\n' "$${summary[@]}"
+	exit $$failed
 
 # The AWS stack (docs/deploy.md). Lambda assets: one folder per function, built without
 # Docker (manylinux2014_aarch64 wheels for python3.12 from the hashed runtime lock).

@@ -109,11 +109,29 @@ _PROFILED = (
 )
 
 
+def _pinned(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that pins the child to ``cpus`` before it starts (None: no pin)."""
+    if cpus is None:
+        return None
+    chosen = set(cpus)
+    return lambda: os.sched_setaffinity(0, chosen)
+
+
 class Server:
     """``python -m functions.local`` on a free port and a temporary home, as ``make dev``."""
 
-    def __init__(self, home: Path, profile_to: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        profile_to: Path | None = None,
+        cpus: set[int] | None = None,
+        repo: Path | None = None,
+    ) -> None:
         self.home = home
+        # another checkout's server, run with that checkout's virtualenv (bench peers)
+        self.repo = repo or REPO_ROOT
+        self.python = str(self.repo / ".venv" / "bin" / "python") if repo else sys.executable
+        self.cpus = cpus  # pin the server to these CPUs (bench peers)
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.profile_to = profile_to
@@ -125,12 +143,17 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHEO_")}
         args = ["--host", HOST, "--port", str(self.port), "--home", str(self.home)]
         if self.profile_to is None:
-            command = [sys.executable, "-m", "functions.local", *args]
+            command = [self.python, "-m", "functions.local", *args]
         else:
-            command = [sys.executable, "-c", _PROFILED, str(self.profile_to), *args]
+            command = [self.python, "-c", _PROFILED, str(self.profile_to), *args]
         with self._log.open("wb") as log:
             self._proc = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=self.repo,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_pinned(self.cpus),
             )
         deadline = time.monotonic() + START_DEADLINE
         while time.monotonic() < deadline:

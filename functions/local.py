@@ -16,6 +16,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import replace
@@ -169,6 +170,15 @@ class LocalStack:
         HomeInUseError when another live process serves this home: its runs are its own.
         """
         self.lease.acquire()
+        from orcheo_core.sandbox import SANDBOX_ENV, protect, sandbox_mode
+
+        if sandbox_mode() == "process":
+            _log.warning(
+                "%s=process: user code runs WITHOUT namespaces (separate processes with "
+                "limits only); it may read what this server's user can read",
+                SANDBOX_ENV,
+            )
+        protect(self.settings.home)
         interrupted = run_logic.mark_interrupted(self.services)
         if interrupted:
             _log.warning("%d run(s) from the previous session were interrupted", interrupted)
@@ -226,6 +236,35 @@ def _announce(stack: LocalStack) -> None:
     print("\n".join(lines), flush=True)
 
 
+def bind(host: str, port: int) -> socket.socket | None:
+    """The listening socket, bound before anything announces the server; None (after a
+    message on stderr saying what to do) when the address cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno in (98, 48)  # EADDRINUSE on Linux, macOS
+        why = "address already in use" if taken else (exc.strerror or str(exc))
+        print(
+            f"error: cannot listen on {host}:{port}: {why}.\n"
+            + (
+                f"  Another program (perhaps another `orcheo dev`) has port {port}; stop it, "
+                "or pick another port: `orcheo dev --port 8001` (or ORCHEO_PORT=8001)."
+                if taken
+                else "  Check --host / ORCHEO_HOST names an address of this machine."
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    sock.set_inheritable(True)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make dev` / `orcheo dev`: serve the local stack until Ctrl+C."""
     import uvicorn
@@ -244,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.aws:
         from functions.emulation import serve
 
-        return serve(args.host or settings.host, args.port or settings.port)
+        home = Path(args.home).expanduser() if args.home else settings.home
+        return serve(args.host or settings.host, args.port or settings.port, home)
     settings = replace(
         settings,
         host=args.host or settings.host,
@@ -252,10 +292,15 @@ def main(argv: list[str] | None = None) -> int:
         home=Path(args.home).expanduser() if args.home else settings.home,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Bound first: the banner (printed at start-up) must never precede a bind error.
+    sock = bind(settings.host, settings.port)
+    if sock is None:
+        return 1
     stack = LocalStack(settings, announce=True)
     try:
         stack.lease.acquire()  # before serving: a second server stops here, with its reason
     except HomeInUseError as exc:
+        sock.close()
         print(f"orcheo: {exc.message}", file=sys.stderr)
         return 1
     config = uvicorn.Config(
@@ -276,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=[sock])
     return 0 if server.started or not server.should_exit else 1
 
 

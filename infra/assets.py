@@ -60,21 +60,24 @@ HOST_OUT = ROOT / "build" / "lambda-host"
 CODE = ("functions", "orcheo_core")
 PLATFORM = "aarch64-manylinux2014"
 PYTHON_VERSION = "3.12"
-LOCAL_ONLY = frozenset({"uvicorn", "websockets", "typer", "rich"})
-"""Runtime dependencies only the local stack and the CLI use: not in a Lambda."""
+LOCAL_ONLY = frozenset({"uvicorn", "websockets", "typer", "rich", "pyseccomp", "mini-racer"})
+"""Runtime dependencies only the local stack and the CLI use: not in a Lambda (on AWS user
+code runs in process mode inside Firecracker, without seccomp; JavaScript Code is local
+only for now)."""
 PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 """Shipped by the python3.12 Lambda runtime; bundling them would only add size."""
 ONLY_FOR: dict[str, frozenset[str]] = {
     "fastapi": frozenset({"api"}),
     "mangum": frozenset({"api"}),
-    "aws-encryption-sdk": frozenset({"api", "node_runner", "scheduler"}),
+    "aws-encryption-sdk": frozenset({"api", "node_runner", "scheduler", "reconciler"}),
 }
 """Top-level requirements only some functions import, and which. FastAPI and Mangum
 serve the API. The Encryption SDK is the vault's (``Services.vault``, built on first
 use), opened by the API's credential and webhook-secret routes, by the node runner for
 a run's credentials, and by whoever reconciles a finished run (``engine.status``/
 ``wait``/``cancel`` on AWS redact its final state with every secret it could have
-used): the API and the scheduler (its overlap guard asks a previous run's status). The
+used): the API, the reconciler (it records every execution's end) and the scheduler
+(its overlap guard asks a previous run's status). The
 WebSocket and telemetry functions only read runs and events. Without the SDK they
 drop ``cryptography`` (~11 MB stripped), attrs, wrapt, pytz and the Dafny-generated
 keyring packages (~9 MB). A function that comes to reach the vault must be added here:

@@ -91,11 +91,13 @@ def create_app(
     app.state.services = services
     app.state.auth_limiter = FailedAuthLimiter()
     install_error_handlers(app)
+    # Routes are matched in order: the public webhook route, the one a busy workflow
+    # takes most, comes first instead of after every /api route (bench/README.md, peers).
+    app.include_router(hooks.router)
     app.include_router(workflows.router)
     app.include_router(runs.router)
     app.include_router(credentials.router)
     app.include_router(triggers.router)
-    app.include_router(hooks.router)
     app.include_router(system.router)
     app.include_router(ws_router)
     app.add_middleware(JsonDepthLimit)  # inside BodyLimit: it reads bodies already bounded

@@ -28,7 +28,7 @@ from orcheo_core.errors import (
     SpecValidationError,
     UnknownNodeTypeError,
 )
-from orcheo_core.sandbox.errors import SandboxError, ScriptError
+from orcheo_core.sandbox.errors import SandboxError, SandboxUnavailableError, ScriptError
 from orcheo_core.triggers.errors import MethodNotAllowedError, WebhookError
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ _STATUS: list[tuple[type[OrcheoError], int]] = [
     (InputError, 422),
     (UnprocessableError, 422),
     (ScriptError, 422),
+    (SandboxUnavailableError, 503),  # this machine cannot isolate user code (settings)
     (SandboxError, 422),  # a script refused while being checked (a limit or a rule)
     (ConfigError, 400),
 ]
@@ -64,6 +65,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "service_unavailable",
 }
 
 

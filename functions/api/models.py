@@ -339,6 +339,10 @@ class TokenCreated(TokenOut):
 class HealthOut(BaseModel):
     status: Literal["ok"]
     version: str
+    sandbox: Literal["namespaces", "process"] = Field(
+        description="How user code is isolated: `namespaces` (bubblewrap, Linux namespaces "
+        "per job) or `process` (weaker, chosen with ORCHEO_SANDBOX=process)"
+    )
 
 
 class VersionInfoOut(BaseModel):

@@ -23,8 +23,6 @@ from orcheo_core.spec.models import END, ConditionalEdge, JoinEdge, NodeSpec, Wo
 from orcheo_core.spec.validate import load_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from orcheo_core.engine.context import NodeRunContext
     from orcheo_core.nodes.base import Node
     from orcheo_core.nodes.registry import NodeRegistry
@@ -133,7 +131,13 @@ class _SpecNode:
             )
         return update
 
-    def router(self, routes: Mapping[str, str], default: str | None) -> Callable[[Any], str]:
+    def router(self, routes: Mapping[str, str], default: str | None) -> Any:
+        """The conditional edge's path: a runnable with a sync and an async form.
+
+        Given a plain function, LangGraph runs it in a thread pool on every async run
+        (a thread hop per route decision, ~5% of a small webhook run: bench/README.md,
+        "peers"). Choosing a route only renders templates, so it runs on the loop.
+        """
         node_id = self.spec.id
 
         def route(state: Any) -> str:
@@ -156,8 +160,12 @@ class _SpecNode:
                 error_type="RouteError",
             )
 
-        route.__name__ = f"route_{node_id}"
-        return route
+        async def aroute(state: Any) -> str:
+            return route(state)
+
+        from langgraph._internal._runnable import RunnableCallable
+
+        return RunnableCallable(route, aroute, name=f"route_{node_id}", trace=False)
 
 
 def _registry(registry: NodeRegistry | None) -> NodeRegistry:

@@ -25,6 +25,7 @@ BUILTIN_NODES: dict[str, str] = {
     "delay": "orcheo_core.nodes.delay:DelayNode",
     "debug": "orcheo_core.nodes.debug:DebugNode",
     "python_code": "orcheo_core.nodes.python_code:PythonCodeNode",
+    "javascript_code": "orcheo_core.nodes.javascript_code:JavaScriptCodeNode",
     "sub_workflow": "orcheo_core.nodes.sub_workflow:SubWorkflowNode",
 }
 """Node type slug -> ``module:Class``; the module is imported on first use."""

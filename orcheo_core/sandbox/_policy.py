@@ -1,8 +1,8 @@
 """The in-process layers of the sandbox, set up by a worker just before it runs user code.
 
-Standard library only and no orcheo imports: the Python Code node's runner loads this
-file by path in a bare ``python -I -S`` interpreter. The static check
-(``orcheo_core.graph.script``) reads its lists, so both refuse the same things.
+Standard library only and no orcheo imports (the fork server imports it before the
+job's code is in). The static check (``orcheo_core.graph.script``) reads its lists, so
+both refuse the same things.
 
 - :func:`apply_limits`: resource limits (memory, processor time, file size, open files,
   no core dumps).
@@ -476,14 +476,15 @@ def apply_limits(
     cpu_seconds: int,
     file_bytes: int,
     open_files: int,
+    processes: int | None = None,
 ) -> None:
     """Set the resource limits of this process (soft = hard, so they cannot be raised back).
 
     The processor limit counts from now: it is added to the time already used (importing
     LangGraph is not the user's doing). SIGXCPU ends the process at the limit, SIGKILL a
-    second later. RLIMIT_NPROC is not used: Linux counts every thread of the user against
-    it (the worker needs threads, the server has many) and ignores it for root; the audit
-    hook refuses process creation instead.
+    second later. ``processes`` sets RLIMIT_NPROC: only meaningful in a user namespace of
+    the job's own, as a non-root uid (:mod:`orcheo_core.sandbox._boundary`); elsewhere
+    Linux counts every thread of the server's user against it and ignores it for root.
     """
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int(usage.ru_utime + usage.ru_stime + 0.5) + cpu_seconds  # whole seconds only
@@ -492,6 +493,8 @@ def apply_limits(
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 
 
 # --- the audit hook ---------------------------------------------------------------------

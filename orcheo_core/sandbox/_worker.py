@@ -23,6 +23,7 @@ import dataclasses
 import io
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -39,8 +40,8 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
 from orcheo_core.errors import NodeExecutionError, OrcheoError
-from orcheo_core.sandbox import _policy
-from orcheo_core.sandbox.errors import ScriptError
+from orcheo_core.sandbox import _boundary, _policy
+from orcheo_core.sandbox.errors import SandboxUnavailableError, ScriptError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -244,8 +245,10 @@ class _Job:
             read_roots=_policy.read_roots(replace=_package_roots()),
             write_root=os.getcwd(),  # noqa: PTH109 - the parent made it, private to this job
         )
+        audit = self.request.get("audit", True) is not False
         module = types.ModuleType(MODULE_NAME)
-        module.__dict__["__builtins__"] = _policy.restricted_builtins(policy)
+        if audit:
+            module.__dict__["__builtins__"] = _policy.restricted_builtins(policy)
         module.__dict__["__file__"] = FILENAME
         sys.modules[MODULE_NAME] = module  # typing and pydantic resolve annotations through it
         limits = self.request["limits"]
@@ -254,8 +257,10 @@ class _Job:
             cpu_seconds=limits["cpu_seconds"],
             file_bytes=limits["file_bytes"],
             open_files=limits["open_files"],
+            processes=limits.get("processes") if limits.get("isolated") else None,
         )
-        _policy.install_audit_hook(policy)
+        if audit:
+            _policy.install_audit_hook(policy)
         sys.stdout = self.printed
         try:
             exec(code, module.__dict__)
@@ -391,6 +396,61 @@ async def _task_job(value: Any, event: dict[str, Any], run_id: str) -> dict[str,
     return result
 
 
+def _code_job(job: _Job) -> dict[str, Any]:
+    """A code node's ``main(state)``: ``{"outcome": ..., "stdout": ...}`` (see ``_code``)."""
+    from orcheo_core.sandbox import _code
+
+    request = job.request
+    limits = request["limits"]
+    isolated = bool(limits.get("isolated"))
+    code, state = str(request["code"]), request.get("state")
+    if request.get("language") == "javascript":
+        import py_mini_racer  # noqa: F401 - its library loads before the limits are in
+
+        # V8 reserves far more address space than it uses: its heap limit bounds memory.
+        _policy.apply_limits(
+            memory_bytes=resource.RLIM_INFINITY,
+            cpu_seconds=limits["cpu_seconds"],
+            file_bytes=limits["file_bytes"],
+            open_files=limits["open_files"],
+            processes=limits.get("processes") if isolated else None,
+        )
+        timeout = float(request.get("timeout") or limits["cpu_seconds"])
+        memory = int(limits["memory_bytes"])
+
+        def bound_data() -> None:
+            # ArrayBuffers live outside the V8 heap: RLIMIT_DATA bounds them (V8's own
+            # reservations are not writable until used, so they do not count).
+            data = _boundary.memory_status().get("VmData", 0) + 2 * memory + (64 << 20)
+            resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+
+        outcome, printed = _code.run_javascript(
+            code, state, timeout=timeout, memory_bytes=memory, started=bound_data
+        )
+        return {"outcome": outcome, "stdout": printed}
+    _policy.apply_limits(  # the node's memory is on top of what the runtime has mapped
+        memory_bytes=limits["memory_bytes"] + int(limits.get("baseline_bytes") or 0),
+        cpu_seconds=limits["cpu_seconds"],
+        file_bytes=limits["file_bytes"],
+        open_files=limits["open_files"],
+        processes=limits.get("processes") if isolated else None,
+    )
+    if not isolated and request.get("audit", True) is not False:
+        # Without namespaces the audit hook is all there is between the code and the
+        # server's files and network (ORCHEO_SANDBOX=process): full Python otherwise.
+        policy = _policy.Policy(
+            user_filenames={_code.FILENAME},
+            on_violation=job.violation,
+            read_roots=_policy.read_roots(replace=_package_roots()),
+            write_root=os.getcwd(),  # noqa: PTH109 - the parent made it, private to this job
+        )
+        _policy.install_audit_hook(policy)
+    sys.stdout = job.printed
+    outcome = _code.run_python(code, state)
+    sys.stdout = sys.__stdout__
+    return {"outcome": outcome, "stdout": job.stdout()}
+
+
 def _preload(mode: str) -> None:
     """Import what a job needs before the audit hook is in."""
     if mode in ("compile", "task"):
@@ -405,6 +465,9 @@ def _handle(job: _Job, loop: asyncio.AbstractEventLoop) -> None:
     mode = request["mode"]
     try:
         _preload(mode)
+        if mode == "code":
+            job.channel.send({"type": "result", **_code_job(job)})
+            return
         name, value = job.load(request["source"])
         if mode == "extract":
             result: dict[str, Any] = {"graph": _describe_graph(name, value)}
@@ -429,8 +492,16 @@ def _handle(job: _Job, loop: asyncio.AbstractEventLoop) -> None:
     job.channel.send({"type": "result", **result, "stdout": job.stdout()})
 
 
-def _run_job(job: dict[str, Any], reply: int, err: int) -> NoReturn:
-    """In a fresh fork: become a session of its own, wire up the pipes, run ``job``."""
+_SYSCALLS: object = None
+"""The jobs' seccomp filter, built once by the fork server (namespaces mode)."""
+
+
+def _run_job(job: dict[str, Any], reply: int, err: int, isolate: bool) -> NoReturn:
+    """In a fresh fork: become a session of its own, wire up the pipes, run ``job``.
+
+    With ``isolate`` the job first enters namespaces of its own
+    (:func:`orcheo_core.sandbox._boundary.enter_job`) and works in its private ``/tmp``.
+    """
     try:
         os.setsid()  # its own process group: the parent kills the group, forks included
         signal.set_wakeup_fd(-1)
@@ -441,16 +512,70 @@ def _run_job(job: dict[str, Any], reply: int, err: int) -> NoReturn:
         os.dup2(err, 2)
         os.closerange(3, reply)
         os.closerange(reply + 1, 1024)
-        os.chdir(job["workdir"])
-        os.environ["HOME"] = os.environ["TMPDIR"] = job["workdir"]
         channel = _Channel(reply, int(job["limits"].get("message_bytes", 32 * 1024 * 1024)))
+        workdir = str(job["workdir"])
+        job["limits"]["baseline_bytes"] = _address_space()  # before /proc is hidden
+        if isolate:
+            limits = job["limits"]
+            try:
+                _boundary.enter_job(
+                    tmp_bytes=int(limits.get("tmp_bytes", 64 << 20)),
+                    tmp_files=int(limits.get("tmp_files", 4096)),
+                    keep_fds=[reply],
+                    syscalls=_SYSCALLS,
+                )
+            except OSError as exc:
+                error = SandboxUnavailableError(_boundary.unavailable_message(str(exc)))
+                channel.send({"type": "error", "error": error.to_dict()})
+                os._exit(4)
+            workdir = _boundary.JOB_TMP
+            limits["isolated"] = True
+        os.chdir(workdir)
+        os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         # The event loop needs a socket pair, which the audit hook refuses once it is in.
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         _handle(_Job(channel, job), loop)
         sys.stderr.flush()
+    except BaseException:  # a bug of ours: say what on stderr, the parent reports it
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(5)
     finally:
         os._exit(0)  # no atexit, no finalisers of user objects
+
+
+def _address_space() -> int:
+    """This process's address space now (what the runtime itself takes), in bytes."""
+    return _boundary.memory_status().get("VmSize", 0)
+
+
+def _probe() -> str | None:
+    """Why jobs cannot get namespaces of their own here, or None if they can."""
+    global _SYSCALLS
+    try:
+        _SYSCALLS = _boundary.syscall_filter()
+    except (OSError, RuntimeError, ImportError) as exc:
+        return f"no seccomp filter: {_describe(exc)} (Debian: apt-get install libseccomp2)"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            _boundary.enter_job(
+                tmp_bytes=1 << 20, tmp_files=16, keep_fds=[write], syscalls=_SYSCALLS
+            )
+        except BaseException as exc:  # whatever it is, this copy of the server must end
+            os.write(write, _describe(exc).encode())
+            os._exit(1)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        reason = pipe.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return None
+    return reason or f"the namespace probe ended with status {status}"
 
 
 def _recv_exactly(sock: socket.socket, size: int) -> bytes:
@@ -463,7 +588,7 @@ def _recv_exactly(sock: socket.socket, size: int) -> bytes:
     return bytes(data)
 
 
-def _reap(send: Callable[[dict[str, Any]], None]) -> None:
+def _reap(send: Callable[[dict[str, Any]], None], live: set[int]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -471,20 +596,26 @@ def _reap(send: Callable[[dict[str, Any]], None]) -> None:
             return
         if pid == 0:
             return
+        live.discard(pid)
         send({"type": "exit", "pid": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
 def main(argv: list[str] | None = None) -> None:
     """The fork server: import LangGraph once, then fork one process per job.
 
-    ``argv[0]`` is the file descriptor of a Unix socket to the parent. A request is an
-    8-byte length carrying two file descriptors (the job's reply and stderr pipes), then
-    the job's JSON; the answer is ``{"type": "started", "id", "pid"}``, and later
-    ``{"type": "exit", "pid", "status"}`` once that process has ended.
+    ``argv[0]`` is the file descriptor of a Unix socket to the parent; ``argv[1]``,
+    ``namespaces`` when each job must get namespaces of its own (the server itself runs
+    in bubblewrap then). It first answers ``{"type": "ready", "unavailable"}`` (why jobs
+    cannot be isolated, or null). A request is an 8-byte length carrying two file
+    descriptors (the job's reply and stderr pipes), then the job's JSON; the answer is
+    ``{"type": "started", "id", "pid"}``, and later ``{"type": "exit", "pid", "status"}``
+    once that process has ended. ``{"kill": pid}`` (no descriptors) kills a job's group.
     """
     args = sys.argv[1:] if argv is None else argv
     sys.dont_write_bytecode = True
     sock = socket.socket(fileno=int(args[0]))
+    isolate = args[1:2] == ["namespaces"]
+    live: set[int] = set()
     lock = threading.Lock()
 
     def send(message: dict[str, Any]) -> None:
@@ -496,7 +627,7 @@ def main(argv: list[str] | None = None) -> None:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    send({"type": "ready", "pid": os.getpid()})
+    send({"type": "ready", "pid": os.getpid(), "unavailable": _probe() if isolate else None})
     selector = selectors.DefaultSelector()
     selector.register(sock, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
@@ -508,16 +639,22 @@ def main(argv: list[str] | None = None) -> None:
                     os._exit(0)  # the parent went away: its jobs are its to kill
                 header += _recv_exactly(sock, 8 - len(header))
                 job = json.loads(_recv_exactly(sock, int.from_bytes(header, "big")))
+                if "kill" in job:  # its pid means nothing outside this PID namespace
+                    if int(job["kill"]) in live:  # never a reaped (reusable) pid
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.killpg(int(job["kill"]), signal.SIGKILL)
+                    continue
                 pid = os.fork()
                 if pid == 0:
-                    _run_job(job, fds[0], fds[1])
+                    _run_job(job, fds[0], fds[1], isolate)
                 for fd in fds:
                     os.close(fd)
+                live.add(pid)
                 send({"type": "started", "id": job["id"], "pid": pid})
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
-        _reap(send)
+        _reap(send, live)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from orcheo_core.errors import OrcheoError
 
 __all__ = [
     "SandboxError",
+    "SandboxUnavailableError",
     "SandboxViolationError",
     "ScriptCrashedError",
     "ScriptError",
@@ -82,6 +83,14 @@ class ScriptCrashedError(SandboxError):
     code = "script_crashed"
 
 
+class SandboxUnavailableError(SandboxError):
+    """User code is refused: this machine cannot isolate it the way the settings ask
+    (no bubblewrap, no user namespaces). The message names the setting that allows a
+    weaker sandbox."""
+
+    code = "sandbox_unavailable"
+
+
 _BY_CODE: dict[str, type[OrcheoError]] = {
     cls.code: cls
     for cls in (
@@ -89,6 +98,7 @@ _BY_CODE: dict[str, type[OrcheoError]] = {
         ScriptTimeoutError,
         ScriptMemoryError,
         ScriptCrashedError,
+        SandboxUnavailableError,
     )
 }
 

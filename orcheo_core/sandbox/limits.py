@@ -27,6 +27,13 @@ class SandboxLimits:
     """Largest file the worker may write (RLIMIT_FSIZE); writes only reach its temp dir."""
     open_files: int = 64
     """File descriptors the worker may hold (RLIMIT_NOFILE)."""
+    processes: int = 64
+    """Processes and threads the job may have at once (RLIMIT_NPROC, counted in the
+    job's own user namespace; the worker itself needs a few threads)."""
+    temp_mb: int = 64
+    """Size of the job's private /tmp (a tmpfs), its working directory."""
+    temp_files: int = 1024
+    """Files and directories the job may create in its /tmp."""
     output_bytes: int = 64 * 1024
     """stdout and stderr kept per stream; the rest is read and dropped."""
     message_bytes: int = 32 * 1024 * 1024
@@ -55,6 +62,9 @@ class SandboxLimits:
             "cpu_seconds": self.cpu_seconds,
             "file_bytes": self.file_size_mb * 1024 * 1024,
             "open_files": self.open_files,
+            "processes": self.processes,
+            "tmp_bytes": self.temp_mb * 1024 * 1024,
+            "tmp_files": self.temp_files,
             "source_bytes": self.source_bytes,
         }
 

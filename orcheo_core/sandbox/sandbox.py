@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -30,7 +31,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from orcheo_core.errors import CancelledRunError, OrcheoError
+from orcheo_core.sandbox import _boundary
 from orcheo_core.sandbox.errors import (
+    SandboxUnavailableError,
     SandboxViolationError,
     ScriptCrashedError,
     ScriptMemoryError,
@@ -46,12 +49,16 @@ if TYPE_CHECKING:
     from orcheo_core.engine.events import RunEvent
 
 __all__ = [
+    "CodeRun",
     "ScriptGraph",
     "ScriptRun",
     "ScriptSandbox",
     "ScriptTask",
     "extract_script",
     "prestart",
+    "protect",
+    "serve_job",
+    "use_remote",
     "run_script",
 ]
 
@@ -61,7 +68,8 @@ _BOOT = (
     "import sys; sys.path.append(sys.argv[1]); "
     "from orcheo_core.sandbox._worker import main; main(sys.argv[2:])"
 )
-_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # noqa: PTH100, PTH120
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # noqa: PTH100, PTH120
+_PACKAGE_PARENT = os.path.dirname(_PACKAGE_DIR)  # noqa: PTH120
 _POLL = 0.05
 
 
@@ -127,6 +135,16 @@ class ScriptRun:
 
 
 @dataclass
+class CodeRun:
+    """How a code node's ``main(state)`` ended in the sandbox: the ``outcome`` (see
+    :mod:`orcheo_core.sandbox._code`: ``ok`` + ``result_json``, or ``kind`` and
+    ``message``) and what the code printed."""
+
+    outcome: dict[str, Any]
+    stdout: str = ""
+
+
+@dataclass
 class ScriptTask:
     """How one Task of a script's state machine ended in the sandbox.
 
@@ -174,7 +192,7 @@ class _ForkServer:
     does (its socket closes).
     """
 
-    def __init__(self, startup_seconds: float) -> None:
+    def __init__(self, startup_seconds: float, mode: _boundary.SandboxMode) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = {
             "PATH": os.defpath,
@@ -182,17 +200,26 @@ class _ForkServer:
             # one malloc arena per thread would reserve 64 MB of address space each
             "MALLOC_ARENA_MAX": "2",
         }  # each job sets HOME and TMPDIR to its own directory
+        argv = [sys.executable, "-I", "-B", "-c", _BOOT, _PACKAGE_PARENT, str(theirs.fileno())]
+        self.mode = mode
+        # what bwrap says if it cannot start; kept open as long as the server runs
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
         try:
+            if mode == "namespaces":
+                argv = _boundary.bwrap_command([*argv, "namespaces"], **_bwrap_paths())
             self.proc = subprocess.Popen(  # noqa: S603 - our own module, no shell
-                [sys.executable, "-I", "-B", "-c", _BOOT, _PACKAGE_PARENT, str(theirs.fileno())],
+                argv,
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=self.errors,
                 start_new_session=True,
                 cwd="/",
                 env=env,
             )
+        except FileNotFoundError as exc:
+            ours.close()
+            raise SandboxUnavailableError(_boundary.unavailable_message(str(exc))) from None
         finally:
             theirs.close()
         self.sock = ours
@@ -222,16 +249,33 @@ class _ForkServer:
                 *self.exits.values(),
                 self.ready,
             ]
+        error: OrcheoError = ScriptCrashedError("the sandbox's fork server stopped")
+        if not self.ready.done() and self.mode == "namespaces":
+            error = SandboxUnavailableError(_boundary.unavailable_message(self._said()))
         for future in pending:
             if not future.done():
-                future.set_exception(ScriptCrashedError("the sandbox's fork server stopped"))
+                future.set_exception(error)
         with contextlib.suppress(Exception):
             self.proc.wait(5)
+
+    def _said(self) -> str:
+        """The last line the server (bwrap, before Python) wrote on its stderr."""
+        with contextlib.suppress(Exception):
+            self.proc.wait(5)
+        self.errors.seek(0)
+        lines = self.errors.read(65536).decode(errors="replace").strip().splitlines()
+        return lines[-1][:300] if lines else f"bwrap exited with status {self.proc.poll()}"
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "ready":
-            self.ready.set_result(None)
+            if message.get("unavailable"):
+                reason = str(message["unavailable"])
+                self.ready.set_exception(
+                    SandboxUnavailableError(_boundary.unavailable_message(reason))
+                )
+            else:
+                self.ready.set_result(None)
         elif kind == "started":
             with self.lock:
                 future = self.started.pop(str(message["id"]), None)
@@ -276,6 +320,17 @@ class _ForkServer:
             with self.lock:
                 self.exits.pop(pid, None)
 
+    def kill(self, pid: int) -> None:
+        """Kill job ``pid``'s process group (the server's pids are those of its namespace)."""
+        if self.mode == "process":
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            return
+        body = json.dumps({"kill": pid}).encode()
+        with self.lock, contextlib.suppress(OSError):
+            if self.alive:
+                self.sock.sendall(len(body).to_bytes(8, "big") + body)
+
     def stop(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -283,23 +338,68 @@ class _ForkServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-_SERVER: _ForkServer | None = None
+_SERVERS: dict[str, _ForkServer] = {}
+"""One fork server per sandbox mode, shared by every sandbox of this process."""
 _SERVER_LOCK = threading.Lock()
 
 
-def _fork_server(startup_seconds: float) -> _ForkServer:
-    global _SERVER
+_PROTECTED: list[str] = []
+_REMOTE: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
+
+
+def use_remote(invoke: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Send every job of this process to ``invoke`` instead of a local fork server (None:
+    local again). On AWS the node runner and the API hand user code to the code-runner
+    Lambda this way (``functions/code_runner``): ``invoke`` gets the job (JSON) and
+    returns what :func:`serve_job` answered there. It blocks; it runs in a thread.
+    Remote jobs cannot be cancelled midway and stream no events."""
+    _REMOTE.clear()
+    if invoke is not None:
+        _REMOTE.append(invoke)
+
+
+async def serve_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run a job sent by :func:`use_remote`'s caller here, in this process's sandbox
+    (``ORCHEO_SANDBOX``); the answer is the job's last message (``result``, ``error`` or
+    ``violation``), never an exception for the job's own failures."""
+    limits = SandboxLimits(**job.pop("sandbox_limits"))
+    sandbox = ScriptSandbox(check=False, audit=job.get("audit", True) is not False)
+    try:
+        outcome = await sandbox._job(job, limits, None, None, local=True)
+    except OrcheoError as exc:
+        return {"type": "error", "error": exc.to_dict()}
+    return {"type": "result", **outcome}
+
+
+def protect(path: str | os.PathLike[str]) -> None:
+    """Keep ``path`` (the server's data directory) out of every job, even should it lie
+    inside a directory jobs see (a virtualenv, say): masked with an empty tmpfs. Takes
+    effect for fork servers started afterwards."""
+    if os.fspath(path) not in _PROTECTED:
+        _PROTECTED.append(os.fspath(path))
+
+
+def _bwrap_paths() -> dict[str, list[str]]:
+    """What the bubblewrapped server must see (besides the runtime), and must not."""
+    code = [_PACKAGE_DIR]
+    if os.path.isdir(os.path.join(_PACKAGE_PARENT, "langgraph")):  # noqa: PTH112, PTH118
+        code = [_PACKAGE_PARENT]  # dependencies installed beside the package (a Lambda)
+    home = os.environ.get("ORCHEO_HOME") or os.path.expanduser("~/.orcheo")  # noqa: PTH111
+    return {"code_roots": code, "hide": [home, *_PROTECTED]}
+
+
+def _fork_server(startup_seconds: float, mode: _boundary.SandboxMode) -> _ForkServer:
     with _SERVER_LOCK:
-        if _SERVER is None or not _SERVER.alive or _SERVER.proc.poll() is not None:
-            if _SERVER is not None:
-                _SERVER.stop()
-            _SERVER = _ForkServer(startup_seconds)
-        return _SERVER
+        server = _SERVERS.get(mode)
+        if server is None or not server.alive or server.proc.poll() is not None:
+            if server is not None:
+                server.stop()
+            server = _SERVERS[mode] = _ForkServer(startup_seconds, mode)
+        return server
 
 
 def _forget_server() -> None:
-    global _SERVER
-    _SERVER = None  # a forked copy of this process must start a server of its own
+    _SERVERS.clear()  # a forked copy of this process must start servers of its own
 
 
 os.register_at_fork(after_in_child=_forget_server)
@@ -308,7 +408,7 @@ os.register_at_fork(after_in_child=_forget_server)
 def prestart() -> None:
     """Start the fork server now (importing LangGraph takes ~1 s) rather than at the
     first job."""
-    _fork_server(RUN_LIMITS.startup_seconds)
+    _fork_server(RUN_LIMITS.startup_seconds, _boundary.mode_from_env())
 
 
 def _protocol_for(reader: asyncio.StreamReader) -> Callable[[], asyncio.StreamReaderProtocol]:
@@ -318,7 +418,9 @@ def _protocol_for(reader: asyncio.StreamReader) -> Callable[[], asyncio.StreamRe
 class _Worker:
     """One job's process: its pid (and process group), its pipes and its directory."""
 
-    def __init__(self, server: _ForkServer, pid: int, workdir: str, limits: SandboxLimits):
+    def __init__(
+        self, server: _ForkServer, pid: int, workdir: str | None, limits: SandboxLimits
+    ) -> None:
         self.server = server
         self.pid = pid
         self.workdir = workdir
@@ -328,20 +430,25 @@ class _Worker:
         self.errors = asyncio.StreamReader()
         self.transports: list[asyncio.BaseTransport] = []
         self.drain: asyncio.Future[None] | None = None
+        self.killed = False
 
     @classmethod
-    async def start(cls, job: dict[str, Any], limits: SandboxLimits) -> _Worker:
-        server = _fork_server(limits.startup_seconds)
-        workdir = tempfile.mkdtemp(prefix="orcheo-script-")
+    async def start(
+        cls, job: dict[str, Any], limits: SandboxLimits, mode: _boundary.SandboxMode
+    ) -> _Worker:
+        server = _fork_server(limits.startup_seconds, mode)
+        # With namespaces the job has a private tmpfs of its own; else a directory here.
+        workdir = tempfile.mkdtemp(prefix="orcheo-script-") if mode == "process" else None
         reply_r, reply_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            job = {**job, "id": uuid.uuid4().hex, "workdir": workdir}
+            job = {**job, "id": uuid.uuid4().hex, "workdir": workdir or _boundary.JOB_TMP}
             pid = await server.fork(job, [reply_w, err_w])
         except BaseException:
             for fd in (reply_r, err_r):
                 os.close(fd)
-            shutil.rmtree(workdir, ignore_errors=True)
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
             raise
         finally:
             os.close(reply_w)
@@ -384,8 +491,9 @@ class _Worker:
         return self.stderr.decode("utf-8", errors="replace")
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        if not self.killed:
+            self.killed = True
+            self.server.kill(self.pid)
 
     async def close(self) -> None:
         self.kill()
@@ -394,7 +502,8 @@ class _Worker:
                 await asyncio.wait_for(asyncio.shield(self.drain), 1.0)
         for transport in self.transports:
             transport.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class ScriptSandbox:
@@ -410,7 +519,11 @@ class ScriptSandbox:
     LangGraph once (shared by every sandbox of this process; :func:`prestart` starts it
     ahead of the first job). ``extract_limits``/``run_limits`` are the limits used when
     a call names none; ``check=False`` skips the static check (to test the runtime
-    layers on their own).
+    layers on their own), ``audit=False`` the in-process layers too (restricted builtins,
+    the audit hook: to test the OS boundary on its own). ``mode`` is the OS boundary:
+    ``namespaces`` (bubblewrap, then namespaces of its own per job: see
+    :mod:`orcheo_core.sandbox._boundary`) or ``process`` (weaker); by default
+    ``ORCHEO_SANDBOX``, else ``namespaces``.
     """
 
     def __init__(
@@ -419,7 +532,11 @@ class ScriptSandbox:
         check: bool = True,
         extract_limits: SandboxLimits = EXTRACT_LIMITS,
         run_limits: SandboxLimits = RUN_LIMITS,
+        mode: _boundary.SandboxMode | None = None,
+        audit: bool = True,
     ) -> None:
+        self.mode = mode or _boundary.mode_from_env()
+        self._audit = audit
         self.extract_limits = extract_limits
         self.run_limits = run_limits
         self._check = check
@@ -487,7 +604,7 @@ class ScriptSandbox:
         try:
             self._static_check(source, limits)
             job = {"mode": "run", "source": source, "inputs": dict(inputs or {}), "run_id": run_id}
-            outcome = await self._job(job, limits, emit, cancel)
+            outcome = await self._job(job, limits, emit, cancel.is_set)
             stdout = str(outcome.get("stdout") or "")
         except CancelledRunError as exc:
             return self._end(emit, run_id, "cancelled", None, exc, started, stdout)
@@ -576,6 +693,35 @@ class ScriptSandbox:
         output = _store_refs(outcome["output"], outcome.get("stored") or {}, store)
         return ScriptTask(dict(output), None, events)
 
+    async def run_code(
+        self,
+        language: Literal["python", "javascript"],
+        code: str,
+        state: Any,
+        *,
+        limits: SandboxLimits,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> CodeRun:
+        """Run a code node's ``main(state)`` (``state``: JSON values) in a job of its own.
+
+        This is the one entry point for user code that is not a LangGraph script (the
+        Python Code and JavaScript Code nodes): the same fork server, OS boundary and
+        limits. ``limits.memory_mb`` is what the code may use on top of the runtime;
+        ``limits.wall_seconds`` is the node's timeout. Raises ScriptTimeoutError
+        (``details["limit"]``: ``wall``/``cpu``), ScriptMemoryError, ScriptCrashedError
+        (``exit_code``), SandboxUnavailableError, or CancelledRunError when
+        ``cancelled()`` turns true; the code's own failures are in the outcome.
+        """
+        job = {
+            "mode": "code",
+            "language": language,
+            "code": code,
+            "state": state,
+            "timeout": limits.wall_seconds,
+        }
+        outcome = await self._job(job, limits, None, cancelled)
+        return CodeRun(dict(outcome.get("outcome") or {}), str(outcome.get("stdout") or ""))
+
     def cancel(self, run_id: str) -> bool:
         """Stop a running script run (its worker is killed); True if it was running here."""
         event = self._cancels.get(run_id)
@@ -589,12 +735,19 @@ class ScriptSandbox:
         job: dict[str, Any],
         limits: SandboxLimits,
         emit: Callable[..., None] | None,
-        cancel: asyncio.Event | None,
+        cancelled: Callable[[], bool] | None,
+        *,
+        local: bool = False,
     ) -> dict[str, Any]:
         job["limits"] = {**limits.job_fields(), "message_bytes": limits.message_bytes}
-        worker = await _Worker.start(job, limits)
+        job["audit"] = self._audit
+        if _REMOTE and not local:
+            job["sandbox_limits"] = dataclasses.asdict(limits)
+            message = await asyncio.to_thread(_REMOTE[0], job)
+            return self._answer(message, limits)
+        worker = await _Worker.start(job, limits, self.mode)
         try:
-            return await self._follow(worker, limits, emit, cancel)
+            return await self._follow(worker, limits, emit, cancelled)
         finally:
             await worker.close()
 
@@ -603,7 +756,7 @@ class ScriptSandbox:
         worker: _Worker,
         limits: SandboxLimits,
         emit: Callable[..., None] | None,
-        cancel: asyncio.Event | None,
+        cancelled: Callable[[], bool] | None,
     ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limits.wall_seconds
@@ -618,9 +771,10 @@ class ScriptSandbox:
                         f"the script ran longer than {limits.wall_seconds:g}s of wall-clock "
                         "time and was stopped (look for an endless loop or a long wait)",
                         limit_seconds=limits.wall_seconds,
+                        limit="wall",
                     )
                 done, _ = await asyncio.wait({reader}, timeout=min(_POLL, remaining))
-                if cancel is not None and cancel.is_set():
+                if cancelled is not None and cancelled():
                     raise CancelledRunError("run was cancelled")
                 if not done:
                     continue
@@ -646,6 +800,17 @@ class ScriptSandbox:
             if reader is not None and not reader.done():
                 reader.cancel()
 
+    def _answer(self, message: dict[str, Any], limits: SandboxLimits) -> dict[str, Any]:
+        """The outcome of a remote job from its last message, or the error it ended with."""
+        kind = message.get("type")
+        if kind == "result":
+            return message
+        if kind == "violation":
+            raise SandboxViolationError(f"refused: {message.get('message')}")
+        if kind == "error":
+            raise self._error(message, limits)
+        raise ScriptCrashedError(f"the code runner sent no answer: {message!r:.300}")
+
     @staticmethod
     def _error(message: dict[str, Any], limits: SandboxLimits) -> OrcheoError:
         data = message.get("error")
@@ -670,6 +835,7 @@ class ScriptSandbox:
                 f"the script used more than {limits.cpu_seconds}s of processor time and was "
                 "stopped (look for an endless loop, or do less work per run)",
                 limit_seconds=limits.cpu_seconds,
+                limit="cpu",
             )
         detail = ""
         if code is not None and code < 0:

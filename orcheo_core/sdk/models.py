@@ -199,6 +199,8 @@ class WebhookSecret(_Out):
 class Health(_Out):
     status: str
     version: str
+    sandbox: str = "namespaces"
+    """How the server isolates user code: ``namespaces`` or ``process`` (weaker)."""
 
 
 class VersionInfo(_Out):

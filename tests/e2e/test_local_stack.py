@@ -259,3 +259,40 @@ def test_placeholder_page_and_api_docs(server: LocalServer) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     openapi = server.http.get("/openapi.json").json()
     assert "/api/workflows" in openapi["paths"] and "/api/runs/{run_id}/resume" in openapi["paths"]
+
+
+def test_a_run_answered_is_on_disk_even_if_the_server_dies_next(server: LocalServer) -> None:
+    """kill -9 right after the answers: every answered run, with all its events, is there.
+
+    Events are stored in batches (functions/backends/local/engine.py): a run is only
+    answered once its whole history is written, so none of what a client was told is lost.
+    """
+    orders = _create(server, "Orders", ORDERS)
+    hooked = {
+        **ORDERS,
+        "triggers": [{"type": "webhook", "auth": "none", "response": {"mode": "wait"}}],
+    }
+    hook = _create(server, "Hooked orders", hooked)
+    answered = []
+    for amount in range(20):
+        run = server.post(
+            f"/api/workflows/{orders}/runs", {"inputs": {"amount": amount}, "wait": True}
+        )
+        assert run["status"] == "succeeded", run
+        answered.append((run["id"], run["last_seq"], run["state"]))
+    reply = server.http.post(f"/hooks/{hook}", json={"amount": 99})
+    assert reply.status_code == 200, reply.text
+    server.kill()
+
+    server.start()
+    for run_id, last_seq, state in answered:
+        run = server.get(f"/api/runs/{run_id}")
+        assert run["status"] == "succeeded" and run["state"] == state, run
+        assert _seqs(run["events"]) == list(range(1, last_seq + 1))
+        assert run["events"][-1]["type"] == "run.succeeded"
+    (hook_run,) = server.get(f"/api/runs?workflow_id={hook}")["items"]
+    assert hook_run["status"] == "succeeded"
+    events = server.get(f"/api/runs/{hook_run['id']}/events")
+    assert events[-1]["type"] == "run.succeeded" and _seqs(events) == list(
+        range(1, len(events) + 1)
+    )

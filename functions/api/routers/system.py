@@ -26,8 +26,10 @@ API_VERSION = "1"
 
 @router.get("/api/health")
 async def health() -> HealthOut:
-    """Liveness: no token needed."""
-    return HealthOut(status="ok", version=orcheo_core.__version__)
+    """Liveness: no token needed. ``sandbox`` says how user code is isolated."""
+    from orcheo_core.sandbox import sandbox_mode
+
+    return HealthOut(status="ok", version=orcheo_core.__version__, sandbox=sandbox_mode())
 
 
 @router.get("/api/version", responses=_ERRORS)

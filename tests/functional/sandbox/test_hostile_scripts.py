@@ -85,12 +85,18 @@ def _processes() -> dict[int, tuple[int, bytes]]:
 
 
 def _my_jobs() -> list[int]:
-    """Job processes still around (alive or unreaped) under this process's fork server."""
+    """Job processes still around (alive or unreaped) under this process's fork server
+    (a child of ours, or the Python under bubblewrap's two processes)."""
     processes = _processes()
+    mine = {os.getpid()}
+    for _ in range(3):
+        mine |= {pid for pid, (ppid, _) in processes.items() if ppid in mine}
     servers = {
         pid
-        for pid, (ppid, cmdline) in processes.items()
-        if ppid == os.getpid() and b"orcheo_core.sandbox._worker" in cmdline
+        for pid, (_, cmdline) in processes.items()
+        if pid in mine
+        and b"orcheo_core.sandbox._worker" in cmdline
+        and not cmdline.split(b"\0")[0].endswith(b"bwrap")
     }
     return [pid for pid, (ppid, _) in processes.items() if ppid in servers]
 

@@ -117,9 +117,12 @@ def test_the_public_names_are_frozen() -> None:
     assert sorted(sandbox.__all__) == [
         "EXTRACT_LIMITS",
         "RUN_LIMITS",
+        "SANDBOX_ENV",
         "SCRIPT_IMPORTS",
         "SandboxError",
         "SandboxLimits",
+        "SandboxMode",
+        "SandboxUnavailableError",
         "SandboxViolationError",
         "ScriptCrashedError",
         "ScriptError",
@@ -130,5 +133,9 @@ def test_the_public_names_are_frozen() -> None:
         "ScriptTask",
         "ScriptTimeoutError",
         "extract_script",
+        "protect",
         "run_script",
+        "sandbox_mode",
+        "serve_job",
+        "use_remote",
     ]

@@ -1,4 +1,7 @@
-"""Child side of the Python Code node. Runs as ``python -I -S _sandbox_runner.py MEM_MB CPU_S``.
+"""The RETIRED child side of the Python Code node (before 63a0627), kept only so that
+``python -m bench sandbox`` can measure the old path beside the new one. Not used by Orcheo.
+
+Runs as ``python -I -S retired_python_code_runner.py MEM_MB CPU_S``.
 
 Standard library only and no orcheo imports: the child must start fast and must not
 see the engine. Protocol: one JSON object on stdin (``code``, ``state``), one JSON
