@@ -144,18 +144,30 @@ browser:
 	  fi
 	fi
 
-# The e2e tier (real servers on loopback) runs first and on its own, then the fast tiers
-# in parallel, so the run closes on the pytest summary that counts every test (CI reads
-# the closing line).
+# Every tier runs even when an earlier one fails (a failure in one must not hide the
+# others), then one summary line per tier; the target fails if any tier failed. The e2e
+# tier (real servers on loopback) runs on its own, then the canvas unit tier, then the
+# fast tiers in parallel.
 test: $(STAMP) bubblewrap canvas browser synth lambda-assets-host
-	@echo "==> tests (e2e tier: real servers and browsers on loopback)"
-	$(VPY) -m pytest -q -m e2e
+	@summary=()
+	failed=0
+	tier() {
+	  local name="$$1"; shift
+	  echo "==> tests ($$name)"
+	  local code=0
+	  "$$@" || code=$$?
+	  if [ "$$code" = 0 ]; then summary+=("passed  $$name"); else summary+=("FAILED  $$name (exit $$code)"); failed=1; fi
+	}
+	tier "e2e: real servers and browsers on loopback" $(VPY) -m pytest -q -m e2e
 	if command -v npm >/dev/null 2>&1; then
-	  echo "==> tests (canvas unit tier: vitest)"
-	  (cd $(FRONTEND) && npx vitest run --reporter=dot)
+	  tier "canvas unit: vitest" bash -c 'cd $(FRONTEND) && npx vitest run --reporter=dot'
+	else
+	  summary+=("skipped canvas unit: vitest (npm not found)")
 	fi
-	echo "==> tests (all tiers but e2e)"
-	$(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+	tier "all tiers but e2e" $(VPY) -m pytest -q -n $(PYTEST_WORKERS) -m 'not e2e'
+	echo "==> test summary"
+	printf '    %s\n' "$${summary[@]}"
+	exit $$failed
 
 # The AWS stack (docs/deploy.md). Lambda assets: one folder per function, built without
 # Docker (manylinux2014_aarch64 wheels for python3.12 from the hashed runtime lock).

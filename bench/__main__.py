@@ -10,7 +10,9 @@ BENCHMARKS: dict[str, str] = {
     "api": "bench.api",
     "canvas": "bench.canvas",
     "cloud": "bench.cloud",
+    "sandbox": "bench.sandbox",
     "peers": "bench.peers",
+    "cli": "bench.cli",
 }
 """Benchmark name -> module with a ``main(argv) -> int``."""
 

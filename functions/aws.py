@@ -56,6 +56,11 @@ class AwsStack:
         from functions.backends.aws import bind
 
         self.settings = settings
+        if settings.code_runner_arn:  # user code leaves this process (functions/code_runner)
+            from functions.code_runner.client import invoker
+            from orcheo_core.sandbox import use_remote
+
+            use_remote(invoker(settings.code_runner_arn, settings.region))
         self.service_settings = service or Settings.from_env()
         self.registry = registry
         self.clock = clock

@@ -2,7 +2,9 @@
 
 :class:`AwsEmulation` starts ``mock_aws`` (Step Functions really executing state
 machines), creates what the CDK stack would (the tables, the state bucket, the vault's
-KMS key, the node-runner and scheduler functions, the executions' role), installs an
+KMS key, the node-runner, scheduler and reconciler functions, the executions' role),
+delivers each Standard execution's end to the reconciler as EventBridge's rule on Step
+Functions status changes would (moto emits no such events), installs an
 :class:`~functions.aws.AwsStack` on it for every handler of this process, and routes
 moto's Lambda invoke (``moto.awslambda.models.LambdaFunction._invoke_lambda``, which
 returns ``(payload_json, errored, logs)``; moto would start Docker) to our handlers,
@@ -19,20 +21,28 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import threading
 import uuid
 import zipfile
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from functions.aws import AwsStack
     from functions.settings import AwsSettings
     from orcheo_core.nodes.registry import NodeRegistry
 
-__all__ = ["AwsEmulation", "LambdaContext", "LambdaRuntime", "http_event"]
+__all__ = [
+    "AwsEmulation",
+    "LambdaContext",
+    "LambdaRuntime",
+    "http_event",
+    "status_change_event",
+]
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -42,7 +52,10 @@ CALLBACK_URL = f"https://emulated.execute-api.{REGION}.amazonaws.com/prod"
 HANDLERS = {
     "orcheo-node-runner": "functions.node_runner.handler.handler",
     "orcheo-scheduler": "functions.scheduler.handler.handler",
+    "orcheo-reconciler": "functions.reconciler.handler.handler",
+    "orcheo-code-runner": "functions.code_runner.handler.handler",
 }
+STATUS_CHANGE = "Step Functions Execution Status Change"
 
 
 @dataclass
@@ -191,6 +204,7 @@ class AwsEmulation:
 
         LambdaFunction._invoke_lambda = seam  # type: ignore[method-assign,assignment]
         self._exit.callback(setattr, LambdaFunction, "_invoke_lambda", original)
+        self._exit.enter_context(_status_changes(self._deliver))
         self._exit.enter_context(
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         )
@@ -238,6 +252,7 @@ class AwsEmulation:
             settings,
             kms_key_arn=key["KeyMetadata"]["Arn"],
             node_runner_arn=arns["orcheo-node-runner"],
+            code_runner_arn=arns["orcheo-code-runner"],
             scheduler_target_arn=arns["orcheo-scheduler"],
             scheduler_role_arn=role,
             state_machine_role_arn=role,
@@ -247,9 +262,74 @@ class AwsEmulation:
             settings, registry=self.registry, poll_interval=self.poll_interval
         )
         aws.install(self.stack)
+        from orcheo_core.sandbox import use_remote
+
+        self._exit.callback(use_remote, None)  # user code runs here again afterwards
         api_handler.reset()
         self._exit.callback(api_handler.reset)
         self._exit.callback(aws.install, None)
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        """EventBridge's rule: an Orcheo execution's end goes to the reconciler Lambda."""
+        machine = str(event["detail"].get("stateMachineArn", ""))
+        prefix = self.settings.state_machine_prefix if self.settings else self.prefix
+        if machine.rsplit(":", 1)[-1].startswith(prefix):
+            self.runtime.invoke("orcheo-reconciler", event)
+
+
+def status_change_event(execution: Any) -> dict[str, Any]:
+    """A moto execution's end as EventBridge delivers it ("Step Functions Execution Status
+    Change", ``tests/events/sfn_execution_status_change_*.json``)."""
+    described = execution.to_describe_output()
+
+    def millis(value: Any) -> int | None:
+        return None if value is None else int(value.timestamp() * 1000)
+
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": STATUS_CHANGE,
+        "source": "aws.states",
+        "account": execution.account_id,
+        "time": described.get("stopDate").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": execution.region_name,
+        "resources": [described["executionArn"]],
+        "detail": {
+            "executionArn": described["executionArn"],
+            "stateMachineArn": described["stateMachineArn"],
+            "name": described["name"],
+            "status": getattr(described["status"], "value", described["status"]),
+            "startDate": millis(described.get("startDate")),
+            "stopDate": millis(described.get("stopDate")),
+            "input": described.get("input"),
+            "inputDetails": {"included": True},
+            "output": described.get("output"),
+            "outputDetails": {"included": True} if "output" in described else None,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+        },
+    }
+
+
+@contextlib.contextmanager
+def _status_changes(deliver: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    """Step Functions' status-change events, which moto never emits: each Standard
+    execution's end is delivered to ``deliver`` (Express executions emit none on AWS)."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: BaseExecutionWorkerCommunication) -> None:
+        original(self)
+        execution = self.execution
+        if str(getattr(execution.sm_type, "value", execution.sm_type)) != "EXPRESS":
+            deliver(status_change_event(execution))
+
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseExecutionWorkerCommunication.terminated = original  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------- orcheo dev --aws
@@ -331,8 +411,15 @@ def emulation_app(emulation: AwsEmulation) -> Any:
     return app
 
 
-def serve(host: str, port: int) -> int:
-    """``orcheo dev --aws``: the API on the AWS backends against in-process moto."""
+EMULATION_TOKEN_FILE = "emulation.json"
+"""In ``$ORCHEO_HOME`` while ``orcheo dev --aws`` runs: ``{"url", "token"}`` (mode 0600),
+which the CLI and SDK use for that URL (orcheo_core/sdk/config.py); removed on exit,
+since the emulation's data (and so its token) dies with it."""
+
+
+def serve(host: str, port: int, home: Path | None = None) -> int:
+    """``orcheo dev --aws``: the API on the AWS backends against in-process moto; its
+    admin token is saved in ``home`` as the local stack saves its own."""
     try:
         import moto  # noqa: F401
     except ImportError:
@@ -340,13 +427,19 @@ def serve(host: str, port: int) -> int:
         return 2
     import uvicorn
 
+    from functions.local import bind
     from functions.service.tokens import issue_token
 
+    sock = bind(host, port)
+    if sock is None:
+        return 1
+    saved = (home or Path.home() / ".orcheo") / EMULATION_TOKEN_FILE
     _dynamo_in_turn()
-    with AwsEmulation() as emulation:
+    with AwsEmulation() as emulation, _saved_token(saved) as save:
         assert emulation.stack is not None and emulation.settings is not None
         _, token = issue_token(emulation.stack.services, "admin (emulation)", ["admin"])
         url = f"http://{host}:{port}"
+        save(url, token)
         print(
             "\n".join(
                 [
@@ -359,6 +452,7 @@ def serve(host: str, port: int) -> int:
                     "  Cron triggers do not fire here (moto never fires EventBridge schedules).",
                     "",
                     f"  Admin API token: {token}",
+                    f"  (saved to {saved} while this runs: the CLI uses it for {url})",
                     "",
                     "  Press Ctrl+C to stop.",
                     "",
@@ -375,5 +469,21 @@ def serve(host: str, port: int) -> int:
         )
         server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+            server.run(sockets=[sock])
     return 0
+
+
+@contextlib.contextmanager
+def _saved_token(path: Path) -> Iterator[Callable[[str, str], None]]:
+    """Write ``{"url", "token"}`` to ``path`` (0600) on demand; remove it on the way out."""
+
+    def save(url: str, token: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"url": url, "token": token}, out)
+
+    try:
+        yield save
+    finally:
+        path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import replace
@@ -38,6 +39,7 @@ from functions.backends.local import (
     SqliteTriggerState,
     SqliteWorkflowStore,
 )
+from functions.backends.local.lease import HomeInUseError, HomeLease
 from functions.service import Services
 from functions.service import runs as run_logic
 from functions.service.run_secrets import begin_run, install_log_redaction, resolve_credential
@@ -96,6 +98,7 @@ class LocalStack:
             # Tests drive time through POST /api/system/clock; nothing else moves it.
             self.test_clock = SettableClock(settings.test_clock)
             clock = self.test_clock
+        self.lease = HomeLease(settings.home)
         self.db = Database(settings.db_path)
         runs = SqliteRunStore(self.db)
         bus = InProcessEventBus()
@@ -162,7 +165,11 @@ class LocalStack:
             return HTMLResponse(PLACEHOLDER)
 
     def start(self) -> None:
-        """Start-up work that must happen before serving: recover runs, first admin token."""
+        """Start-up work that must happen before serving: recover runs, first admin token.
+
+        HomeInUseError when another live process serves this home: its runs are its own.
+        """
+        self.lease.acquire()
         from orcheo_core.sandbox import SANDBOX_ENV, protect, sandbox_mode
 
         if sandbox_mode() == "process":
@@ -206,6 +213,7 @@ class LocalStack:
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
             self.db.close()
+            self.lease.release()
 
 
 def _announce(stack: LocalStack) -> None:
@@ -228,6 +236,35 @@ def _announce(stack: LocalStack) -> None:
     print("\n".join(lines), flush=True)
 
 
+def bind(host: str, port: int) -> socket.socket | None:
+    """The listening socket, bound before anything announces the server; None (after a
+    message on stderr saying what to do) when the address cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno in (98, 48)  # EADDRINUSE on Linux, macOS
+        why = "address already in use" if taken else (exc.strerror or str(exc))
+        print(
+            f"error: cannot listen on {host}:{port}: {why}.\n"
+            + (
+                f"  Another program (perhaps another `orcheo dev`) has port {port}; stop it, "
+                "or pick another port: `orcheo dev --port 8001` (or ORCHEO_PORT=8001)."
+                if taken
+                else "  Check --host / ORCHEO_HOST names an address of this machine."
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    sock.set_inheritable(True)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make dev` / `orcheo dev`: serve the local stack until Ctrl+C."""
     import uvicorn
@@ -246,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.aws:
         from functions.emulation import serve
 
-        return serve(args.host or settings.host, args.port or settings.port)
+        home = Path(args.home).expanduser() if args.home else settings.home
+        return serve(args.host or settings.host, args.port or settings.port, home)
     settings = replace(
         settings,
         host=args.host or settings.host,
@@ -254,7 +292,17 @@ def main(argv: list[str] | None = None) -> int:
         home=Path(args.home).expanduser() if args.home else settings.home,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Bound first: the banner (printed at start-up) must never precede a bind error.
+    sock = bind(settings.host, settings.port)
+    if sock is None:
+        return 1
     stack = LocalStack(settings, announce=True)
+    try:
+        stack.lease.acquire()  # before serving: a second server stops here, with its reason
+    except HomeInUseError as exc:
+        sock.close()
+        print(f"orcheo: {exc.message}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(
         stack.app,
         host=settings.host,
@@ -273,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+        server.run(sockets=[sock])
     return 0 if server.started or not server.should_exit else 1
 
 

@@ -138,6 +138,9 @@ class AwsSettings:
     scheduler_role_arn: str = ""
     websocket_callback_url: str = ""
     node_runner_arn: str = ""
+    code_runner_arn: str = ""
+    """The code-runner Lambda every piece of user code runs in (``ORCHEO_CODE_RUNNER_ARN``);
+    empty: this process's own sandbox."""
     state_machine_role_arn: str = ""
     state_machine_prefix: str = "orcheo-"
     run_retention_days: float | None = None
@@ -166,6 +169,7 @@ class AwsSettings:
             scheduler_role_arn=env.get("ORCHEO_SCHEDULER_ROLE_ARN", ""),
             websocket_callback_url=env.get("ORCHEO_WEBSOCKET_CALLBACK_URL", ""),
             node_runner_arn=env.get("ORCHEO_NODE_RUNNER_ARN", ""),
+            code_runner_arn=env.get("ORCHEO_CODE_RUNNER_ARN", ""),
             state_machine_role_arn=env.get("ORCHEO_STATE_MACHINE_ROLE_ARN", ""),
             state_machine_prefix=env.get("ORCHEO_STATE_MACHINE_PREFIX") or "orcheo-",
             run_retention_days=_float_or_none(env, "ORCHEO_RUN_RETENTION_DAYS"),

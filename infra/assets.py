@@ -69,14 +69,15 @@ PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 ONLY_FOR: dict[str, frozenset[str]] = {
     "fastapi": frozenset({"api"}),
     "mangum": frozenset({"api"}),
-    "aws-encryption-sdk": frozenset({"api", "node_runner", "scheduler"}),
+    "aws-encryption-sdk": frozenset({"api", "node_runner", "scheduler", "reconciler"}),
 }
 """Top-level requirements only some functions import, and which. FastAPI and Mangum
 serve the API. The Encryption SDK is the vault's (``Services.vault``, built on first
 use), opened by the API's credential and webhook-secret routes, by the node runner for
 a run's credentials, and by whoever reconciles a finished run (``engine.status``/
 ``wait``/``cancel`` on AWS redact its final state with every secret it could have
-used): the API and the scheduler (its overlap guard asks a previous run's status). The
+used): the API, the reconciler (it records every execution's end) and the scheduler
+(its overlap guard asks a previous run's status). The
 WebSocket and telemetry functions only read runs and events. Without the SDK they
 drop ``cryptography`` (~11 MB stripped), attrs, wrapt, pytz and the Dafny-generated
 keyring packages (~9 MB). A function that comes to reach the vault must be added here:

@@ -21,6 +21,7 @@ DEFAULT_MEMORY: dict[str, int] = {
     "api": 1024,
     "node_runner": 1024,
     "scheduler": 512,
+    "reconciler": 512,
     "websocket": 256,
     "telemetry": 256,
 }

@@ -90,6 +90,7 @@ def _functions(stack: OrcheoStack) -> None:
     functions = [
         stack.api.function,
         stack.execution.node_runner,
+        stack.execution.reconciler,
         stack.scheduler.function,
         stack.telemetry.websocket,
         stack.telemetry.telemetry,
@@ -104,7 +105,8 @@ def _functions(stack: OrcheoStack) -> None:
             acknowledge(
                 policy, f"AwsSolutions-IAM5[Resource::{_ref(data.tables[store])}/index/*]", _INDEX
             )
-    for fn in (stack.api.function, stack.execution.node_runner, stack.scheduler.function):
+    readers = (stack.api.function, stack.execution.node_runner, stack.execution.reconciler)
+    for fn in (*readers, stack.scheduler.function):
         policy = _policy(fn.role)
         for action in ("GetObject*", "GetBucket*", "List*", "DeleteObject*", "Abort*"):
             acknowledge(policy, f"AwsSolutions-IAM5[Action::s3:{action}]", _S3_ACTIONS)
@@ -148,7 +150,8 @@ def _engine(stack: OrcheoStack) -> None:
         f"AwsSolutions-IAM5[Resource::{_ref(execution.node_runner.function)}:*]",
         _QUALIFIED,
     )
-    for holder in (execution.role, stack.api.function.role, stack.scheduler.function.role):
+    holders = (execution.role, execution.reconciler.role)
+    for holder in (*holders, stack.api.function.role, stack.scheduler.function.role):
         for pattern in _states_patterns(stack):
             acknowledge(_policy(holder), f"AwsSolutions-IAM5[Resource::{pattern}]", _STATES)
     scheduler = stack.scheduler
@@ -167,12 +170,13 @@ def _engine(stack: OrcheoStack) -> None:
         "The API creates one schedule per cron trigger at run time; the grant is limited "
         "to schedules in this stack's schedule group.",
     )
-    for queue in (scheduler.dlq, stack.telemetry.dlq):
+    for queue in (scheduler.dlq, stack.telemetry.dlq, execution.dlq):
         acknowledge(
             queue,
             "AwsSolutions-SQS3",
             "This queue is itself a dead-letter queue (the scheduler's asynchronous "
-            "on-failure destination, or the run-events stream's on-failure target); "
+            "on-failure destination, the run-events stream's on-failure target, or the "
+            "execution-ended rule's dead-letter target); "
             "the rule only recognises DLQs named in another queue's redrive policy.",
         )
 

@@ -63,6 +63,11 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             "Orcheo scheduler: EventBridge Scheduler target (cron, polling)",
         ),
         FunctionSpec(
+            "reconciler",
+            "functions.reconciler.handler.handler",
+            "Orcheo reconciler: finalises a run when its Step Functions execution ends",
+        ),
+        FunctionSpec(
             "websocket",
             "functions.websocket.handler.handler",
             "Orcheo WebSocket routes ($connect, $disconnect, $default)",

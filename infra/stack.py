@@ -70,6 +70,7 @@ class OrcheoStack(Stack):
             prefix=prefix,
             data=self.data,
             memory=config.memory["node_runner"],
+            reconciler_memory=config.memory["reconciler"],
             **common,
         )
         self.scheduler = SchedulerConstruct(
@@ -134,7 +135,11 @@ class OrcheoStack(Stack):
             prefix=prefix,
             key=self.data.key,
             functions={fn.function_name.removeprefix(prefix): fn.function for fn in self.functions},
-            queues={"scheduler": self.scheduler.dlq, "telemetry": self.telemetry.dlq},
+            queues={
+                "scheduler": self.scheduler.dlq,
+                "telemetry": self.telemetry.dlq,
+                "reconciler": self.execution.dlq,
+            },
             alarm_email=config.alarm_email,
         )
 
@@ -151,6 +156,7 @@ class OrcheoStack(Stack):
         return [
             self.api.function,
             self.execution.node_runner,
+            self.execution.reconciler,
             self.scheduler.function,
             self.telemetry.websocket,
             self.telemetry.telemetry,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from functions.backends.ports import (
     INTERRUPTED_ERROR,
     TERMINAL_STATUSES,
+    EventRecord,
     RunRecord,
     VersionRecord,
 )
@@ -22,7 +23,7 @@ from functions.service.workflows import get_version, get_workflow
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Collection, Sequence
 
-    from functions.backends.ports import EventRecord, Page, RunStatus
+    from functions.backends.ports import Page, RunStatus
     from functions.service import Services
 
 __all__ = [
@@ -321,7 +322,11 @@ async def delete_run(svc: Services, run_id: str) -> None:
 
 
 def mark_interrupted(svc: Services) -> int:
-    """At start-up: runs left queued or running by a previous process become interrupted."""
+    """At start-up: runs left queued or running by a previous process become interrupted.
+
+    Only call it holding the home's owner lease (functions/backends/local/lease.py): the
+    runs of a live process are not "left" by anyone.
+    """
     count = 0
     cursor: str | None = None
     while True:
@@ -329,17 +334,30 @@ def mark_interrupted(svc: Services) -> int:
         for run in page.items:
             if svc.engine.status(run.id) is not None:
                 continue
+            now = svc.clock()
             try:
-                svc.runs.update_run(
+                ended = svc.runs.update_run(
                     run.id,
                     expected_status=("queued", "running"),
                     status="interrupted",
                     error=INTERRUPTED_ERROR,
-                    finished_at=svc.clock(),
+                    finished_at=now,
                 )
-                count += 1
             except ConflictError:
-                pass
+                continue
+            count += 1
+            # The outcome event a graceful stop writes too (docs/api.md): a process that
+            # died (kill -9, a crash) never wrote it, so its recovery does.
+            outcome = EventRecord(
+                run_id=run.id,
+                seq=ended.last_seq + 1,
+                type="run.cancelled",
+                workflow_id=run.workflow_id,
+                data={"error": INTERRUPTED_ERROR},
+                ts=now,
+            )
+            with contextlib.suppress(ConflictError, NotFoundError):
+                svc.runs.append_events([outcome])
         cursor = page.next_cursor
         if cursor is None:
             return count

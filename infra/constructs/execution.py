@@ -1,4 +1,7 @@
-"""Execution: the node-runner Lambda, and the role every workflow's state machine assumes.
+"""Execution: the node-runner Lambda, the role every workflow's state machine assumes,
+and the reconciler: an EventBridge rule sends each of those executions' end (Step
+Functions' status-change event) to a Lambda that records it on the run, so runs nobody
+waits for (cron fires, batches, webhooks that answer at once) are finalised too.
 
 The API creates one state machine per workflow version, named ``<prefix>...``
 (docs/compiler.md); this construct creates none. It gives the API exactly what that
@@ -11,8 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.function import OrcheoFunction
@@ -45,6 +51,7 @@ class ExecutionConstruct(Construct):
         memory: int,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        reconciler_memory: int = 512,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
@@ -162,6 +169,80 @@ class ExecutionConstruct(Construct):
                     "xray:GetSamplingTargets",
                 ],
                 resources=["*"],
+            )
+        )
+
+        self._reconciler(
+            prefix=prefix,
+            data=data,
+            assets=assets,
+            memory=reconciler_memory,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+
+    def _reconciler(
+        self,
+        *,
+        prefix: str,
+        data: DataConstruct,
+        assets: Path,
+        memory: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        """The reconciler Lambda and the rule that sends it every execution's end."""
+        self.dlq = sqs.Queue(
+            self,
+            "ReconcilerDeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=data.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=removal_policy,
+        )
+        self.reconciler = OrcheoFunction(
+            self,
+            "Reconciler",
+            key="reconciler",
+            prefix=prefix,
+            assets=assets,
+            memory=memory,
+            timeout=Duration.minutes(1),
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        fn = self.reconciler.function
+        # It records the final state (read by reference from the bucket) redacted of
+        # every secret the workflow may use: credentials are read and decrypted.
+        data.grant_tables(fn, read_write="runs run_events", read="workflows credentials")
+        data.key.grant_decrypt(fn)
+        data.state_bucket.grant_read(fn, "runs/*")
+        iam.Grant.add_to_principal(
+            grantee=fn,
+            actions=["states:DescribeExecution"],
+            resource_arns=self.execution_arn_patterns,
+        )
+        self.status_rule = events.Rule(
+            self,
+            "ExecutionEnded",
+            description="Orcheo executions that ended -> the reconciler Lambda",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": [{"prefix": self.state_machine_arn_pattern[:-1]}],
+                },
+            ),
+        )
+        # EventBridge retries a refused delivery for a day, then parks it in the DLQ.
+        self.status_rule.add_target(
+            targets.LambdaFunction(
+                fn,
+                dead_letter_queue=self.dlq,
+                retry_attempts=20,
+                max_event_age=Duration.hours(24),
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -138,7 +139,8 @@ An Orcheo workflow project.
   the same sandbox the server uses); `orcheo push workflow.py` sends it to the server.
 - `workflow.json`: a spec that uses the custom node of `nodes.py`;
   `orcheo run workflow.json -i name=Ada` runs it on the local engine.
-- `tests/`: `python -m pytest tests`.
+- `tests/`: `{python} -m pytest tests` (the Python that has orcheo and pytest; a bare
+  `python` may not have them).
 """
 
 
@@ -165,7 +167,7 @@ def scaffold(directory: Path, name: str) -> list[Path]:
         "workflow.json": json.dumps(spec, indent=2) + "\n",
         "nodes.py": _NODES.format(name=name),
         "tests/test_workflow.py": _TEST.format(name=name),
-        "README.md": _README.format(name=name),
+        "README.md": _README.format(name=name, python=sys.executable),
     }
     written = []
     for relative, content in files.items():

@@ -13,6 +13,7 @@ import typer
 from orcheo_core.cli._output import (
     EXIT_FAILED,
     EXIT_INVALID,
+    EXIT_NOT_FOUND,
     EXIT_USAGE,
     cli_errors,
     console,
@@ -55,6 +56,9 @@ triggers_app.add_typer(cron_app, name="cron")
 triggers_app.add_typer(webhook_app, name="webhook")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+WorkflowArg = Annotated[
+    str, typer.Argument(help="A workflow id, or its name (an error if two share it).")
+]
 InputOpt = Annotated[
     list[str] | None,
     typer.Option("--input", "-i", help="An input as KEY=VALUE (VALUE read as JSON if it parses)."),
@@ -194,8 +198,13 @@ def init(
     written = scaffold(directory, name or directory.resolve().name)
     for path in written:
         console.print(f"  [green]created[/] {path}", markup=True)
+    import shlex
+
+    # The interpreter running orcheo has pytest beside it; a bare `python` may not.
+    python = shlex.quote(sys.executable)
     console.print(
-        f"\nnext: cd {directory} && orcheo run workflow.py -i name=Ada && python -m pytest tests",
+        f"\nnext: cd {shlex.quote(str(directory))} && orcheo run workflow.py -i name=Ada"
+        f" && {python} -m pytest tests",
         markup=False,
     )
 
@@ -236,7 +245,12 @@ def run(
         if result["state"] is not None:
             console.print_json(data=result["state"])
     if result["status"] != "succeeded":
-        raise typer.Exit(EXIT_FAILED)
+        code = (result["error"] or {}).get("code")
+        raise typer.Exit(EXIT_INVALID if code in REFUSED else EXIT_FAILED)
+
+
+# Errors that mean the workflow (or its inputs) was refused before a step ran: exit 3.
+REFUSED = {"invalid_spec", "unknown_node_type", "invalid_config", "invalid_input", "invalid_script"}
 
 
 def _show_source_problem(file: Path, details: dict[str, Any], message: str) -> None:
@@ -267,14 +281,24 @@ def push(
         str | None,
         typer.Option("--workflow", "-w", help="Add a version to this workflow (default: new)."),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Name of a new workflow.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="The workflow's name (default: the spec's name or the file name); a "
+            "workflow of that name gets a new version."
+        ),
+    ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Create a new workflow even if the name is taken.")
+    ] = False,
     note: Annotated[str, typer.Option(help="A note for the version.")] = "",
     promote: Annotated[
         bool, typer.Option(help="Make the new version of --workflow the one that runs.")
     ] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Submit a workflow file: a new workflow, or a new version of --workflow.
+    """Submit a workflow file: a new version of the workflow of that name (or of
+    --workflow), or a new workflow when there is none (or with --new).
 
     Problems the server finds are shown with their line in the file.
     """
@@ -283,11 +307,13 @@ def push(
 
     kind, content = read_workflow(file)
     client = _client(ctx)
+    title = name or (content.get("name") if kind == "spec" else None) or file.stem
     if workflow is not None:
         workflow = _resolve_workflow(client, workflow)
+    elif not new and _named(client, title):
+        workflow = _resolve_workflow(client, title)
     try:
         if workflow is None:
-            title = name or (content.get("name") if kind == "spec" else None) or file.stem
             if kind == "script":
                 created = client.create_script_workflow(title, content)
             else:
@@ -351,7 +377,7 @@ def workflows_list(
     ctx: typer.Context,
     q: Annotated[str | None, typer.Option("--search", "-q", help="Search text.")] = None,
     archived: Annotated[bool, typer.Option("--all", help="Include archived ones.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
     as_json: JsonFlag = False,
 ) -> None:
     """Workflows, newest first."""
@@ -371,12 +397,11 @@ def workflows_list(
 
 @workflows_app.command("show")
 @cli_errors
-def workflows_show(
-    ctx: typer.Context, workflow_id: Annotated[str, typer.Argument()], as_json: JsonFlag = False
-) -> None:
+def workflows_show(ctx: typer.Context, workflow_id: WorkflowArg, as_json: JsonFlag = False) -> None:
     """A workflow and its versions."""
     client = _client(ctx)
-    workflow = client.get_workflow(workflow_id)
+    workflow = client.get_workflow(_resolve_workflow(client, workflow_id))
+    workflow_id = workflow.id
     versions = client.list_versions(workflow_id)
     if as_json:
         emit_json({**_dump(workflow), "versions": _dump(versions)})
@@ -408,11 +433,12 @@ def workflows_show(
 @cli_errors
 def workflows_export(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
+    workflow_id: WorkflowArg,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
 ) -> None:
     """The workflow and every version as one JSON document."""
-    document = _client(ctx).export_workflow(workflow_id)
+    client = _client(ctx)
+    document = client.export_workflow(_resolve_workflow(client, workflow_id))
     if output is None:
         emit_json(document)
         return
@@ -443,25 +469,55 @@ def workflows_import(
 @cli_errors
 def workflows_diff(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    from_version: Annotated[int, typer.Argument(metavar="FROM")],
-    to_version: Annotated[int, typer.Argument(metavar="TO")],
+    workflow_id: WorkflowArg,
+    from_version: Annotated[int, typer.Argument(metavar="FROM", help="The older version number.")],
+    to_version: Annotated[int, typer.Argument(metavar="TO", help="The newer version number.")],
     as_json: JsonFlag = False,
 ) -> None:
     """What changed between two versions."""
-    diff = _client(ctx).diff_versions(workflow_id, from_version, to_version)
+    client = _client(ctx)
+    diff = client.diff_versions(_resolve_workflow(client, workflow_id), from_version, to_version)
     if as_json:
         emit_json(diff)
         return
     console.print(str(diff.get("summary") or "no changes"), markup=False)
+    for line in _diff_lines(diff):
+        console.print(f"  {line}", markup=False)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field_lines(prefix: str, changes: Any) -> list[str]:
+    """``changed <prefix> <path>: old -> new`` for each field change."""
+    lines = []
+    for change in changes or []:
+        if isinstance(change, dict):
+            old, new = _short(change.get("old")), _short(change.get("new"))
+            lines.append(f"changed  {prefix}{change.get('path')}: {old} -> {new}")
+    return lines
+
+
+def _diff_lines(diff: dict[str, Any]) -> list[str]:
+    """Each change by name: the node or edge, the field, and the values either side."""
+    lines = []
     for key in ("nodes", "edges"):
         section = diff.get(key) or {}
         if not isinstance(section, dict):
             continue
-        for change in ("added", "removed", "changed"):
+        for change in ("added", "removed", "moved"):
             for item in section.get(change) or []:
-                label = item if isinstance(item, str) else json.dumps(item, sort_keys=True)
-                console.print(f"  {change:<8} {key[:-1]} {label}", markup=False)
+                label = item if isinstance(item, str) else _short(item)
+                lines.append(f"{change:<8} {key[:-1]} {label}")
+        for item in section.get("changed") or []:
+            if not isinstance(item, dict):
+                continue
+            where = item.get("id") or f"{item.get('kind')} from {item.get('source')}"
+            lines += _field_lines(f"{key[:-1]} {where} ", item.get("changes"))
+    lines += _field_lines("workflow ", diff.get("workflow"))
+    return lines
 
 
 # ---------------------------------------------------------------------------- runs
@@ -480,13 +536,20 @@ _RUN_COLUMNS = ("ID", "WORKFLOW", "VERSION", "STATUS", "TRIGGER", "CREATED", "DU
 @cli_errors
 def runs_list(
     ctx: typer.Context,
-    workflow: Annotated[str | None, typer.Option("--workflow", "-w")] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Repeat for several.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    workflow: Annotated[
+        str | None, typer.Option("--workflow", "-w", help="Only this workflow's (id or name).")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only runs in this status; repeat for several.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 20,
     as_json: JsonFlag = False,
 ) -> None:
     """Runs, newest first."""
-    page = _client(ctx).list_runs(workflow_id=workflow, status=status, limit=limit)  # type: ignore[arg-type]
+    client = _client(ctx)
+    if workflow is not None:
+        workflow = _resolve_workflow(client, workflow)
+    page = client.list_runs(workflow_id=workflow, status=status, limit=limit)  # type: ignore[arg-type]
     if as_json:
         emit_json(_dump(page.items))
         return
@@ -496,7 +559,9 @@ def runs_list(
 @runs_app.command("show")
 @cli_errors
 def runs_show(
-    ctx: typer.Context, run_id: Annotated[str, typer.Argument()], as_json: JsonFlag = False
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="A run id (see `runs list`).")],
+    as_json: JsonFlag = False,
 ) -> None:
     """A run, its outcome and its events."""
     run = _client(ctx).get_run(run_id)
@@ -531,17 +596,36 @@ def _follow(ctx: typer.Context, run_id: str, as_json: bool) -> Run:
     return client.get_run(run_id)
 
 
+def _named(client: OrcheoClient, name: str) -> list[Any]:
+    """Every workflow (archived ones too) whose name is exactly ``name``."""
+    found, cursor = [], None
+    while True:
+        page = client.list_workflows(q=name, include_archived=True, limit=500, cursor=cursor)
+        found += [w for w in page.items if w.name == name]
+        cursor = page.next_cursor
+        if not cursor:
+            return found
+
+
 def _resolve_workflow(client: OrcheoClient, ref: str) -> str:
-    """A workflow id for ``ref``: an id, or the name of exactly one (the newest wins)."""
+    """A workflow id for ``ref``: an id, or the name of exactly one workflow. A name two
+    workflows share is an error (exit 2) listing them: pass one of the ids instead."""
     from orcheo_core.sdk.errors import NotFoundError
 
     try:
         return client.get_workflow(ref).id
     except NotFoundError:
-        named = [w for w in client.list_workflows(q=ref, limit=500).items if w.name == ref]
+        named = _named(client, ref)
         if not named:
             raise
-        return named[0].id
+        if len(named) > 1:
+            listed = ", ".join(f"{w.id} (updated {_when(w.updated_at)})" for w in named)
+            fail(
+                f"{len(named)} workflows are named {ref!r}: {listed}",
+                EXIT_USAGE,
+                hint="pass the id of the one you mean",
+            )
+        return str(named[0].id)
 
 
 def _exit_for(run: Run) -> None:
@@ -553,7 +637,7 @@ def _exit_for(run: Run) -> None:
 @cli_errors
 def runs_tail(
     ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument()],
+    run_id: Annotated[str, typer.Argument(help="A run id (see `runs list`).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
 ) -> None:
     """Follow a run live until it ends (exit 1 if it did not succeed)."""
@@ -567,7 +651,7 @@ def runs_tail(
 @cli_errors
 def runs_start(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
+    workflow_id: WorkflowArg,
     input: InputOpt = None,
     inputs: InputsOpt = None,
     version: Annotated[int | None, typer.Option(help="Default: the current version.")] = None,
@@ -603,7 +687,9 @@ def runs_start(
 @runs_app.command("cancel")
 @cli_errors
 def runs_cancel(
-    ctx: typer.Context, run_id: Annotated[str, typer.Argument()], as_json: JsonFlag = False
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="A run id (see `runs list`).")],
+    as_json: JsonFlag = False,
 ) -> None:
     """Stop a run that is still going."""
     run = _client(ctx).cancel_run(run_id)
@@ -617,7 +703,7 @@ def runs_cancel(
 @cli_errors
 def runs_replay(
     ctx: typer.Context,
-    run_id: Annotated[str, typer.Argument()],
+    run_id: Annotated[str, typer.Argument(help="A run id (see `runs list`).")],
     from_step: Annotated[int | None, typer.Option(help="Resume from this recorded step.")] = None,
     follow: Annotated[bool, typer.Option(help="Show its steps live and wait for it.")] = True,
     as_json: JsonFlag = False,
@@ -661,7 +747,7 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
 @cli_errors
 def credentials_set(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Argument(help="The credential's name.")],
     type_: Annotated[
         str, typer.Option("--type", "-t", help="http_bearer, http_basic, api_key, ...")
     ] = "generic",
@@ -750,15 +836,22 @@ def credentials_test(
 @cli_errors
 def tokens_create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Argument(help="The token's name.")],
     scope: Annotated[
-        list[str] | None, typer.Option("--scope", help="read, run or admin; repeat.")
+        list[str] | None,
+        typer.Option("--scope", help="read, run or admin; repeat. Required."),
     ] = None,
     expires_in: Annotated[float | None, typer.Option(help="Seconds until it expires.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API token; its secret is printed this once."""
-    created = _client(ctx).create_token(name, scope or ["read"], expires_in=expires_in)
+    if not scope:
+        fail(
+            "say what the token may do with --scope (read, run or admin)",
+            EXIT_USAGE,
+            hint=f"orcheo tokens create {name} --scope read",
+        )
+    created = _client(ctx).create_token(name, scope, expires_in=expires_in)
     if as_json:
         emit_json(_dump(created))
         return
@@ -785,13 +878,28 @@ def tokens_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     )
 
 
+def _resolve_token(client: OrcheoClient, ref: str) -> str:
+    """A token id for ``ref``: an id, or the name of exactly one live token."""
+    tokens = client.list_tokens()
+    if any(t.id == ref for t in tokens):
+        return ref
+    named = [t for t in tokens if t.name == ref and t.revoked_at is None]
+    if len(named) > 1:
+        listed = ", ".join(f"{t.id} ({','.join(t.scopes)})" for t in named)
+        fail(f"{len(named)} tokens are named {ref!r}: {listed}", EXIT_USAGE, hint="pass an id")
+    return named[0].id if named else ref
+
+
 @tokens_app.command("revoke")
 @cli_errors
 def tokens_revoke(
-    ctx: typer.Context, token_id: Annotated[str, typer.Argument()], as_json: JsonFlag = False
+    ctx: typer.Context,
+    token_id: Annotated[str, typer.Argument(help="A token id, or its name.")],
+    as_json: JsonFlag = False,
 ) -> None:
-    """Revoke a token at once."""
-    token = _client(ctx).revoke_token(token_id)
+    """Revoke a token (by id or name) at once."""
+    client = _client(ctx)
+    token = client.revoke_token(_resolve_token(client, token_id))
     if as_json:
         emit_json(_dump(token))
     else:
@@ -803,11 +911,10 @@ def tokens_revoke(
 
 @triggers_app.command("list")
 @cli_errors
-def triggers_list(
-    ctx: typer.Context, workflow_id: Annotated[str, typer.Argument()], as_json: JsonFlag = False
-) -> None:
+def triggers_list(ctx: typer.Context, workflow_id: WorkflowArg, as_json: JsonFlag = False) -> None:
     """The triggers of the workflow's current version."""
-    items = _client(ctx).list_triggers(workflow_id)
+    client = _client(ctx)
+    items = client.list_triggers(_resolve_workflow(client, workflow_id))
     if as_json:
         emit_json(_dump(items))
         return
@@ -826,9 +933,19 @@ def triggers_list(
     )
 
 
-def _set_trigger(ctx: typer.Context, workflow_id: str, trigger: dict[str, Any]) -> None:
-    """Save the current spec with ``trigger`` added (or replaced) as a new version."""
+def _set_trigger(ctx: typer.Context, workflow_id: str, trigger: dict[str, Any]) -> str:
+    """Save the current spec with ``trigger`` added (or replaced) as a new version;
+    returns the workflow's id."""
+    return _edit_triggers(ctx, workflow_id, trigger["id"], trigger)
+
+
+def _edit_triggers(
+    ctx: typer.Context, workflow_id: str, trigger_id: str, trigger: dict[str, Any] | None
+) -> str:
+    """A new (promoted) version of the current spec with trigger ``trigger_id`` replaced
+    by ``trigger``, or removed when it is None; returns the workflow's id."""
     client = _client(ctx)
+    workflow_id = _resolve_workflow(client, workflow_id)
     workflow = client.get_workflow(workflow_id)
     if workflow.current_version is None:
         fail(f"workflow {workflow_id!r} has no version yet", EXIT_INVALID)
@@ -840,28 +957,46 @@ def _set_trigger(ctx: typer.Context, workflow_id: str, trigger: dict[str, Any]) 
             hint="declare them in a spec version (see docs/concepts.md#triggers)",
         )
     spec = dict(current.spec)
-    triggers = [t for t in spec.get("triggers") or [] if t.get("id") != trigger["id"]]
-    spec["triggers"] = [*triggers, trigger]
+    before = list(spec.get("triggers") or [])
+    triggers = [t for t in before if t.get("id") != trigger_id]
+    if trigger is None and len(triggers) == len(before):
+        known = ", ".join(str(t.get("id")) for t in before) or "none"
+        fail(
+            f"workflow {workflow_id!r} has no trigger {trigger_id!r} (its triggers: {known})",
+            EXIT_NOT_FOUND,
+        )
+    spec["triggers"] = triggers if trigger is None else [*triggers, trigger]
+    note = (
+        f"removed trigger {trigger_id}"
+        if trigger is None
+        else f"set {trigger['type']} trigger {trigger_id}"
+    )
     version = client.create_version(
-        workflow_id,
-        spec,
-        note=f"set {trigger['type']} trigger {trigger['id']}",
-        base_version=workflow.latest_version,
+        workflow_id, spec, note=note, base_version=workflow.latest_version
     )
     client.promote_version(workflow_id, version.number)
-    console.print(
-        f"saved {trigger['type']} trigger {trigger['id']!r} as version {version.number}",
-        markup=False,
-    )
+    console.print(f"{note}: saved as version {version.number}", markup=False)
+    return workflow_id
+
+
+@triggers_app.command("remove")
+@cli_errors
+def triggers_remove(
+    ctx: typer.Context,
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[str, typer.Argument(help="The trigger's id (see `triggers list`).")],
+) -> None:
+    """Remove a trigger: a new version of the spec without it, made current."""
+    _edit_triggers(ctx, workflow_id, trigger_id, None)
 
 
 @cron_app.command("set")
 @cli_errors
 def cron_set(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
+    workflow_id: WorkflowArg,
     expression: Annotated[str, typer.Argument(help='e.g. "30 2 * * *".')],
-    trigger_id: Annotated[str, typer.Option("--id")] = "cron",
+    trigger_id: Annotated[str, typer.Option("--id", help="The trigger's id in the spec.")] = "cron",
     timezone: Annotated[str, typer.Option(help="An IANA time zone.")] = "UTC",
     input: InputOpt = None,
     overlap: Annotated[str, typer.Option(help="skip or allow.")] = "skip",
@@ -880,6 +1015,7 @@ def cron_set(
 
 def _trigger_state(ctx: typer.Context, workflow_id: str, trigger_id: str, pause: bool) -> None:
     client = _client(ctx)
+    workflow_id = _resolve_workflow(client, workflow_id)
     if pause:
         trigger = client.pause_trigger(workflow_id, trigger_id)
     else:
@@ -892,8 +1028,8 @@ def _trigger_state(ctx: typer.Context, workflow_id: str, trigger_id: str, pause:
 @cli_errors
 def cron_pause(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    trigger_id: Annotated[str, typer.Argument()] = "cron",
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[str, typer.Argument(help="The trigger's id.")] = "cron",
 ) -> None:
     """Stop a cron trigger from firing (kept across restarts)."""
     _trigger_state(ctx, workflow_id, trigger_id, True)
@@ -903,8 +1039,8 @@ def cron_pause(
 @cli_errors
 def cron_resume(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    trigger_id: Annotated[str, typer.Argument()] = "cron",
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[str, typer.Argument(help="The trigger's id.")] = "cron",
 ) -> None:
     """Let a paused cron trigger fire again."""
     _trigger_state(ctx, workflow_id, trigger_id, False)
@@ -914,13 +1050,14 @@ def cron_resume(
 @cli_errors
 def cron_next(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    trigger_id: Annotated[str, typer.Argument()] = "cron",
-    count: Annotated[int, typer.Option(min=1, max=100)] = 5,
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[str, typer.Argument(help="The trigger's id.")] = "cron",
+    count: Annotated[int, typer.Option(min=1, max=100, help="How many fire times.")] = 5,
     as_json: JsonFlag = False,
 ) -> None:
     """The next fire times of a cron trigger."""
-    fires = _client(ctx).next_fire_times(workflow_id, trigger_id, count=count)
+    client = _client(ctx)
+    fires = client.next_fire_times(_resolve_workflow(client, workflow_id), trigger_id, count=count)
     if as_json:
         emit_json(_dump(fires))
         return
@@ -933,8 +1070,10 @@ def cron_next(
 @cli_errors
 def webhook_set(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    trigger_id: Annotated[str, typer.Option("--id")] = "webhook",
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[
+        str, typer.Option("--id", help="The trigger's id in the spec.")
+    ] = "webhook",
     auth: Annotated[str, typer.Option(help="hmac (signed requests) or none.")] = "hmac",
     method: Annotated[list[str] | None, typer.Option(help="Allowed verbs; repeat.")] = None,
     response: Annotated[str, typer.Option(help="accepted, static or wait.")] = "accepted",
@@ -948,7 +1087,7 @@ def webhook_set(
     }
     if method:
         trigger["methods"] = [m.upper() for m in method]
-    _set_trigger(ctx, workflow_id, trigger)
+    workflow_id = _set_trigger(ctx, workflow_id, trigger)
     console.print(f"calls go to {_client(ctx).base_url}/hooks/{workflow_id}", markup=False)
 
 
@@ -956,13 +1095,14 @@ def webhook_set(
 @cli_errors
 def webhook_secret(
     ctx: typer.Context,
-    workflow_id: Annotated[str, typer.Argument()],
-    trigger_id: Annotated[str, typer.Argument()] = "webhook",
+    workflow_id: WorkflowArg,
+    trigger_id: Annotated[str, typer.Argument(help="The trigger's id.")] = "webhook",
     rotate: Annotated[bool, typer.Option(help="Make a new secret.")] = False,
     grace: Annotated[float, typer.Option(help="Seconds the old one keeps working.")] = 0,
 ) -> None:
     """Show the signing secret (the first time only) or rotate it."""
     client = _client(ctx)
+    workflow_id = _resolve_workflow(client, workflow_id)
     if rotate:
         secret = client.rotate_webhook_secret(workflow_id, trigger_id, grace_seconds=grace)
     else:

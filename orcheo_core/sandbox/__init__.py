@@ -40,6 +40,8 @@ from orcheo_core.sandbox.sandbox import (
     extract_script,
     protect,
     run_script,
+    serve_job,
+    use_remote,
 )
 
 __all__ = [
@@ -64,4 +66,6 @@ __all__ = [
     "protect",
     "run_script",
     "sandbox_mode",
+    "serve_job",
+    "use_remote",
 ]

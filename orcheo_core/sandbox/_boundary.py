@@ -69,7 +69,7 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-_PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 4, 24, 38
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 _CAP_VERSION_3 = 0x20080522
 
 
@@ -334,7 +334,11 @@ def enter_job(
             except InterruptedError:
                 continue
         _propagate(status)
-    # The job: PID 1 of its namespace. It keeps its own status file open: /proc goes.
+    # The job: PID 1 of its namespace. A group of its own, so that kill(0) cannot reach
+    # the waiter outside; and it dies with the waiter (the parent kills the waiter's group).
+    libc.call("pdeathsig", libc.lib.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0))
+    os.setsid()
+    # It keeps its own status file open: /proc goes.
     global _STATUS_FD
     _STATUS_FD = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
     hidden = b"size=4k,nr_inodes=8,mode=0555"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -56,6 +57,8 @@ __all__ = [
     "extract_script",
     "prestart",
     "protect",
+    "serve_job",
+    "use_remote",
     "run_script",
 ]
 
@@ -335,11 +338,37 @@ class _ForkServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-_SERVER: _ForkServer | None = None
+_SERVERS: dict[str, _ForkServer] = {}
+"""One fork server per sandbox mode, shared by every sandbox of this process."""
 _SERVER_LOCK = threading.Lock()
 
 
 _PROTECTED: list[str] = []
+_REMOTE: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
+
+
+def use_remote(invoke: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Send every job of this process to ``invoke`` instead of a local fork server (None:
+    local again). On AWS the node runner and the API hand user code to the code-runner
+    Lambda this way (``functions/code_runner``): ``invoke`` gets the job (JSON) and
+    returns what :func:`serve_job` answered there. It blocks; it runs in a thread.
+    Remote jobs cannot be cancelled midway and stream no events."""
+    _REMOTE.clear()
+    if invoke is not None:
+        _REMOTE.append(invoke)
+
+
+async def serve_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run a job sent by :func:`use_remote`'s caller here, in this process's sandbox
+    (``ORCHEO_SANDBOX``); the answer is the job's last message (``result``, ``error`` or
+    ``violation``), never an exception for the job's own failures."""
+    limits = SandboxLimits(**job.pop("sandbox_limits"))
+    sandbox = ScriptSandbox(check=False, audit=job.get("audit", True) is not False)
+    try:
+        outcome = await sandbox._job(job, limits, None, None, local=True)
+    except OrcheoError as exc:
+        return {"type": "error", "error": exc.to_dict()}
+    return {"type": "result", **outcome}
 
 
 def protect(path: str | os.PathLike[str]) -> None:
@@ -360,24 +389,17 @@ def _bwrap_paths() -> dict[str, list[str]]:
 
 
 def _fork_server(startup_seconds: float, mode: _boundary.SandboxMode) -> _ForkServer:
-    global _SERVER
     with _SERVER_LOCK:
-        server = _SERVER
-        if (
-            server is None
-            or not server.alive
-            or server.proc.poll() is not None
-            or (server.mode != mode)
-        ):
+        server = _SERVERS.get(mode)
+        if server is None or not server.alive or server.proc.poll() is not None:
             if server is not None:
                 server.stop()
-            _SERVER = server = _ForkServer(startup_seconds, mode)
+            server = _SERVERS[mode] = _ForkServer(startup_seconds, mode)
         return server
 
 
 def _forget_server() -> None:
-    global _SERVER
-    _SERVER = None  # a forked copy of this process must start a server of its own
+    _SERVERS.clear()  # a forked copy of this process must start servers of its own
 
 
 os.register_at_fork(after_in_child=_forget_server)
@@ -714,9 +736,15 @@ class ScriptSandbox:
         limits: SandboxLimits,
         emit: Callable[..., None] | None,
         cancelled: Callable[[], bool] | None,
+        *,
+        local: bool = False,
     ) -> dict[str, Any]:
         job["limits"] = {**limits.job_fields(), "message_bytes": limits.message_bytes}
         job["audit"] = self._audit
+        if _REMOTE and not local:
+            job["sandbox_limits"] = dataclasses.asdict(limits)
+            message = await asyncio.to_thread(_REMOTE[0], job)
+            return self._answer(message, limits)
         worker = await _Worker.start(job, limits, self.mode)
         try:
             return await self._follow(worker, limits, emit, cancelled)
@@ -771,6 +799,17 @@ class ScriptSandbox:
             worker.kill()
             if reader is not None and not reader.done():
                 reader.cancel()
+
+    def _answer(self, message: dict[str, Any], limits: SandboxLimits) -> dict[str, Any]:
+        """The outcome of a remote job from its last message, or the error it ended with."""
+        kind = message.get("type")
+        if kind == "result":
+            return message
+        if kind == "violation":
+            raise SandboxViolationError(f"refused: {message.get('message')}")
+        if kind == "error":
+            raise self._error(message, limits)
+        raise ScriptCrashedError(f"the code runner sent no answer: {message!r:.300}")
 
     @staticmethod
     def _error(message: dict[str, Any], limits: SandboxLimits) -> OrcheoError:

@@ -4,12 +4,15 @@
 2. ``ORCHEO_URL`` and ``ORCHEO_TOKEN``.
 3. The config file: ``$ORCHEO_CONFIG``, else ``$XDG_CONFIG_HOME/orcheo/config.toml``
    (``~/.config/orcheo/config.toml``), with top-level ``url`` and ``token`` keys.
-4. Defaults: ``http://127.0.0.1:8000`` and, for the token, the admin token the local
-   stack saved in ``$ORCHEO_HOME/admin-token`` (``~/.orcheo/admin-token``), if readable.
+4. Defaults: ``http://127.0.0.1:8000`` and, for the token, the admin token that
+   ``orcheo dev --aws`` saved for that URL in ``$ORCHEO_HOME/emulation.json`` while it
+   runs, else the one the local stack saved in ``$ORCHEO_HOME/admin-token``
+   (``~/.orcheo/admin-token``), if readable.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass
@@ -54,8 +57,21 @@ def _read_file(path: Path) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if k in ("url", "token") and v}
 
 
-def _admin_token(env: Mapping[str, str]) -> tuple[str | None, str]:
+def _admin_token(env: Mapping[str, str], url: str) -> tuple[str | None, str]:
     home = Path(env.get("ORCHEO_HOME") or Path.home() / ".orcheo").expanduser()
+    # `orcheo dev --aws` keeps its token here while it runs, for its own URL only.
+    emulation = home / "emulation.json"
+    try:
+        saved = json.loads(emulation.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if (
+        isinstance(saved, dict)
+        and str(saved.get("url", "")).rstrip("/") == url.rstrip("/")
+        and isinstance(saved.get("token"), str)
+        and saved["token"]
+    ):
+        return saved["token"], str(emulation)
     path = home / "admin-token"
     try:
         token = path.read_text(encoding="utf-8").strip()
@@ -86,5 +102,5 @@ def resolve_config(
     if not token:
         token, token_from = stored.get("token"), str(path)
     if not token:
-        token, token_from = _admin_token(env)
+        token, token_from = _admin_token(env, url)
     return ClientConfig(url.rstrip("/"), token, url_from, token_from)

@@ -87,7 +87,7 @@ def synth(tmp: Path, **overrides: Any) -> Synth:
     return Synth(
         json=template,
         findings=[
-            f"{v.rule_name} ({v.severity}) on {[c.construct_path for c in v.violating_constructs]}"
+            f"{v.rule_name} ({v.severity}) on {[r.construct_path for r in v.violating_resources]}"
             for v in report.violations
         ],
         acknowledgments=acknowledgments,

@@ -213,7 +213,12 @@ def test_config_json_carries_the_api_and_websocket_urls(synthesized: Synth) -> N
 def test_alarms_exist_for_each_signal(synthesized: Synth, metric: str) -> None:
     alarms = [a["Properties"] for a in synthesized.resources("AWS::CloudWatch::Alarm").values()]
     matching = [a for a in alarms if a.get("MetricName") == metric]
-    expected = {"Errors": 5, "Throttles": 5, "ApproximateNumberOfMessagesVisible": 2}[metric]
+    # One per function; one per dead-letter queue (scheduler, telemetry, reconciler).
+    expected = {
+        "Errors": len(FUNCTIONS),
+        "Throttles": len(FUNCTIONS),
+        "ApproximateNumberOfMessagesVisible": 3,
+    }[metric]
     assert len(matching) == expected
     for alarm in alarms:
         assert alarm["AlarmActions"], "every alarm notifies the alarm topic"
@@ -243,6 +248,7 @@ REVIEWED_KINDS = {
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudWatch::Alarm",
     "AWS::DynamoDB::Table",
+    "AWS::Events::Rule",
     "AWS::IAM::Policy",
     "AWS::IAM::Role",
     "AWS::KMS::Key",
@@ -296,7 +302,7 @@ def _listed(value: Any) -> list[Any]:
 
 def test_iam_statements_name_their_resources(synthesized: Synth) -> None:
     policies = synthesized.resources("AWS::IAM::Policy")
-    assert len(policies) == 8
+    assert len(policies) == 9
     for name, policy in policies.items():
         allowed = UNSCOPABLE | (CDK_PROVIDER_UNSCOPED if "CDKBucketDeployment" in name else set())
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -312,7 +318,8 @@ def test_service_roles_trust_only_this_account_and_their_own_sources(synthesized
     for role in roles:
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         by_service.setdefault(statement["Principal"]["Service"], []).append(statement)
-    assert len(by_service["lambda.amazonaws.com"]) == 6  # five functions + the CDK provider
+    # Every function + the CDK provider.
+    assert len(by_service["lambda.amazonaws.com"]) == len(FUNCTIONS) + 1
     (states,) = by_service["states.amazonaws.com"]
     assert states["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     assert f':stateMachine:{PREFIX}*"]]}}' in json.dumps(states["Condition"]["ArnLike"])
@@ -330,3 +337,28 @@ def test_the_api_may_pass_only_its_two_roles_to_their_services(synthesized: Synt
     services = sorted(s["Condition"]["StringEquals"]["iam:PassedToService"] for s in passes)
     assert services == ["scheduler.amazonaws.com", "states.amazonaws.com"]
     assert all(len(_listed(s["Resource"])) == 1 for s in passes)
+
+
+def test_every_execution_end_reaches_the_reconciler(synthesized: Synth) -> None:
+    """Runs nobody waits for are finalised: Step Functions' status-change events for the
+    stack's state machines go to the reconciler Lambda, retried, then dead-lettered."""
+    (rule,) = [
+        r["Properties"]
+        for r in synthesized.resources("AWS::Events::Rule").values()
+        if r["Properties"].get("EventPattern", {}).get("source") == ["aws.states"]
+    ]
+    pattern = rule["EventPattern"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"]["status"] == ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    (prefix,) = pattern["detail"]["stateMachineArn"]
+    assert f":stateMachine:{PREFIX}" in json.dumps(prefix)
+    (target,) = rule["Targets"]
+    functions = synthesized.resources("AWS::Lambda::Function")
+    (reconciler,) = [
+        lid
+        for lid, fn in functions.items()
+        if fn["Properties"]["Handler"] == FUNCTIONS["reconciler"].handler
+    ]
+    assert target["Arn"] == {"Fn::GetAtt": [reconciler, "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 20
+    assert "DeadLetterConfig" in target

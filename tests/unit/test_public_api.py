@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import orcheo_core
 from orcheo_core.nodes import default_registry
+from tests.snapshot_check import check_snapshot
 
 SNAPSHOTS = Path(__file__).parent.parent / "snapshots"
 
@@ -47,11 +47,7 @@ def test_public_names_are_frozen() -> None:
 def _check_snapshot(name: str, data: object) -> None:
     path = SNAPSHOTS / name
     current = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(current)
-    assert path.read_text() == current, (
-        f"{name} changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 to accept it"
-    )
+    check_snapshot(path, current, "tests/unit/test_public_api.py")
 
 
 def test_node_catalog_snapshot() -> None:

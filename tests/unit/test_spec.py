@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from orcheo_core.errors import SpecValidationError
 from orcheo_core.spec import json_schema, load_spec, validate_spec
+from tests.snapshot_check import check_snapshot
 
 SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "workflow_spec.schema.json"
 
@@ -197,8 +197,4 @@ def test_not_an_object() -> None:
 
 def test_json_schema_snapshot() -> None:
     current = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
-        SNAPSHOT.write_text(current)
-    assert SNAPSHOT.read_text() == current, (
-        "WorkflowSpec JSON Schema changed; review the diff and rerun with UPDATE_SNAPSHOTS=1"
-    )
+    check_snapshot(SNAPSHOT, current, "tests/unit/test_spec.py")

@@ -21,9 +21,11 @@ execution        run
 ``ABORTED``      ``cancelled``, with the stop's reason as the error
 ===============  =========================================================================
 
-Nothing runs in this process, so ``shutdown`` interrupts nothing: executions go on, and
-the next ``reconcile`` (``wait``, ``status``, or the run's next read by the service)
-records how they ended.
+Nothing runs in this process, so ``shutdown`` interrupts nothing: executions go on.
+Whoever watches, each Standard execution's end is recorded: EventBridge sends its
+status-change event to the reconciler Lambda (``functions/reconciler``), whose
+:meth:`finalise` and the waited path's :meth:`reconcile` share one mapping (``_settle``);
+the first to record the outcome wins (a conditional update), the other changes nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.backends.ports import EventRecord, RunRecord, RunStatus, VersionRecord
@@ -90,6 +93,28 @@ class Outcome:
     result: Any = None
     started_at: float | None = None
     finished_at: float | None = None
+
+
+def _date(millis: Any) -> datetime | None:
+    """An EventBridge detail's epoch milliseconds as DescribeExecution's datetime."""
+    if millis is None:
+        return None
+    return datetime.fromtimestamp(float(millis) / 1000, tz=UTC)
+
+
+def _run_id(detail: Mapping[str, Any]) -> str | None:
+    """The run an execution runs: its input's ``run.run_id`` (as :meth:`start` wrote it)."""
+    try:
+        payload = json.loads(detail.get("input") or "")
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("run"), dict):
+        run_id = payload["run"].get("run_id")
+        if isinstance(run_id, str):
+            return run_id
+    # Input left out of the event (too big): the execution is named after the run.
+    name = detail.get("name")
+    return name if isinstance(name, str) and name and _name(name) == name else None
 
 
 def _seconds(value: Any) -> float | None:
@@ -398,10 +423,44 @@ class StepFunctionsEngine:
             raise NotFoundError(
                 f"run {run_id!r} has no Step Functions execution", run_id=run_id
             ) from None
+        return self._settle(run, description)
+
+    def finalise(self, detail: Mapping[str, Any]) -> RunRecord | None:
+        """Record how an execution ended, from its EventBridge status-change ``detail``.
+
+        The reconciler Lambda's core: every Standard execution's end reaches it, whoever
+        waits, so cron fires, batches and webhooks that answer at once are finalised
+        like waited runs. ``detail`` is the "Step Functions Execution Status Change"
+        event's (dates in epoch milliseconds). An output left out of the event (over
+        its 256 KiB) is read with ``DescribeExecution``. None when the execution is not
+        an Orcheo run's (another state machine, or its run was deleted).
+        """
+        run_id = _run_id(detail)
+        if run_id is None:
+            return None
+        try:
+            run = self._runs.get_run(run_id)
+        except NotFoundError:
+            return None
+        if run.status not in ("queued", "running"):
+            return run
+        if detail.get("status") == "SUCCEEDED" and not (detail.get("outputDetails") or {}).get(
+            "included", True
+        ):
+            return self.reconcile(run_id)
+        description = {
+            **detail,
+            "startDate": _date(detail.get("startDate")),
+            "stopDate": _date(detail.get("stopDate")),
+        }
+        return self._settle(run, description)
+
+    def _settle(self, run: RunRecord, description: Mapping[str, Any]) -> RunRecord:
+        """The one place an execution's description becomes its run's outcome."""
         outcome = outcome_of(description)
         if outcome.status == "running":
             return run
-        return self._finish(run_id, outcome)
+        return self._finish(run.id, outcome)
 
     def _finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         run = self._runs.get_run(run_id)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
+import pytest
 from starlette.testclient import TestClient
 
 from functions.api.json_depth import MAX_DEPTH, TOO_DEEP
+from functions.backends.local.lease import HomeInUseError
 from functions.backends.ports import EventRecord, RunRecord
 from functions.local import LocalStack
+from functions.settings import Settings
 from tests.functional.api.conftest import create_workflow, make_token
 
 
@@ -90,3 +94,12 @@ def test_a_stored_run_nested_too_deep_cannot_break_the_list(
     detail = client.get("/api/runs/deep-run", headers=admin)
     assert detail.status_code == 200, detail.text
     assert TOO_DEEP in json.dumps(detail.json()["events"][0]["data"])
+
+
+def test_a_second_stack_on_a_home_in_use_refuses_to_start(
+    stack: LocalStack, client: TestClient, settings: Settings
+) -> None:
+    second = LocalStack(settings)
+    with pytest.raises(HomeInUseError, match=rf"another Orcheo \(pid {os.getpid()}\)"):
+        second.start()
+    assert not second.lease.held

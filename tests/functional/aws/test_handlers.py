@@ -53,12 +53,19 @@ def api(token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]
     return int(answer["statusCode"]), json.loads(answer.get("body") or "null")
 
 
-def fire_event(emulation: AwsEmulation, at: float) -> dict[str, Any]:
-    """What EventBridge Scheduler sends the target: the schedule's input, time filled in."""
+def fire_event(emulation: AwsEmulation, workflow_id: str, at: float) -> dict[str, Any]:
+    """What EventBridge Scheduler sends the target of ``workflow_id``'s one schedule: the
+    schedule's input, time filled in. The emulation is shared by the module's tests, so
+    the group may hold other tests' schedules: pick this workflow's, whatever ran first."""
     assert emulation.settings is not None
+    group = emulation.settings.schedule_group
     client = boto3.client("scheduler", region_name=REGION)
-    (summary,) = client.list_schedules(GroupName=emulation.settings.schedule_group)["Schedules"]
-    raw = client.get_schedule(GroupName=emulation.settings.schedule_group, Name=summary["Name"])
+    mine = []
+    for summary in client.list_schedules(GroupName=group)["Schedules"]:
+        raw = client.get_schedule(GroupName=group, Name=summary["Name"])
+        if json.loads(raw["Target"]["Input"])["target"].get("workflow_id") == workflow_id:
+            mine.append(raw)
+    (raw,) = mine
     assert raw["Target"]["Arn"] == emulation.settings.scheduler_target_arn
     stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return dict(json.loads(raw["Target"]["Input"].replace(SCHEDULED_TIME, stamp)))
@@ -76,7 +83,7 @@ def test_a_cron_fire_starts_one_run_however_often_it_is_delivered(aws: Any) -> N
     assert status == 201, body
     workflow_id = body["id"]
     at = float(int(time.time()) // 60 * 60 + 3600)
-    event = fire_event(emulation, at)
+    event = fire_event(emulation, workflow_id, at)
     runtime = emulation.runtime
     first = json.loads(runtime.invoke("orcheo-scheduler", event)[0])
     assert first["fired"] is True
@@ -93,7 +100,9 @@ def test_a_cron_fire_starts_one_run_however_often_it_is_delivered(aws: Any) -> N
     while emulation.stack.services.engine.status(run["id"]) == "running":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    second = json.loads(runtime.invoke("orcheo-scheduler", fire_event(emulation, at + 86400))[0])
+    second = json.loads(
+        runtime.invoke("orcheo-scheduler", fire_event(emulation, workflow_id, at + 86400))[0]
+    )
     assert second["fired"] is True
     assert len(runs_of(token, workflow_id)) == 2
 

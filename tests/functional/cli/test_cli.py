@@ -26,8 +26,12 @@ HELLO = REPO / "examples" / "scripts" / "hello_graph.py"
 
 
 def _spec_file(tmp_path: Path, spec: dict[str, object] | None = None) -> Path:
+    """The spec in a file, named after the test: the server is shared by the session's
+    tests, and `push` adds a version to a workflow of the same name."""
     path = tmp_path / "greet.json"
-    path.write_text(json.dumps(spec or GREET_SPEC, indent=2))
+    path.write_text(
+        json.dumps({**(spec or GREET_SPEC), "name": f"greet {tmp_path.name}"}, indent=2)
+    )
     return path
 
 
@@ -63,8 +67,8 @@ def test_push_shows_script_problems_with_their_line(orcheo: Orcheo, tmp_path: Pa
     bad.write_text("from langgraph.graph import StateGraph\n\nimport os\n")
     result = orcheo("push", str(bad), code=EXIT_INVALID)
     assert f"{bad}:3:1:" in result.stderr and "import os" in result.stderr
-    local = orcheo("run", str(bad), code=EXIT_FAILED)
-    assert f"{bad}:3:1:" in local.stderr, "the local run refuses it the same way"
+    local = orcheo("run", str(bad), code=EXIT_INVALID)
+    assert f"{bad}:3:1:" in local.stderr, "the local run refuses it the same way, exit 3"
 
 
 def test_push_shows_spec_problems_with_their_line(orcheo: Orcheo, tmp_path: Path) -> None:
@@ -83,7 +87,7 @@ def test_push_shows_spec_problems_with_their_line(orcheo: Orcheo, tmp_path: Path
 def test_workflows_list_show_export_import_diff(orcheo: Orcheo, tmp_path: Path) -> None:
     spec = _spec_file(tmp_path)
     workflow_id = orcheo.json("push", str(spec))["workflow_id"]
-    changed = {**GREET_SPEC, "description": "second"}
+    changed = {**json.loads(spec.read_text()), "description": "second"}
     spec.write_text(json.dumps(changed))
     assert orcheo.json("push", str(spec), "--workflow", workflow_id)["version"] == 2
 

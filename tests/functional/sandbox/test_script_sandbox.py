@@ -136,4 +136,6 @@ def test_the_public_names_are_frozen() -> None:
         "protect",
         "run_script",
         "sandbox_mode",
+        "serve_job",
+        "use_remote",
     ]

@@ -83,3 +83,34 @@ def test_spec_problems_are_found_on_their_line() -> None:
     assert line_of(text, "nodes[http1]") == 6
     assert line_of(text, "name") == 2
     assert line_of(text, "nowhere") is None
+
+
+def test_the_emulation_token_is_used_for_its_url_only(tmp_path: Path) -> None:
+    from orcheo_core.sdk import resolve_config
+
+    (tmp_path / "admin-token").write_text("orch_local\n")
+    (tmp_path / "emulation.json").write_text(
+        '{"url": "http://127.0.0.1:8000", "token": "orch_aws"}'
+    )
+    env = {"ORCHEO_HOME": str(tmp_path), "ORCHEO_CONFIG": str(tmp_path / "none.toml")}
+    assert resolve_config(env=env).token == "orch_aws"
+    other = resolve_config("http://127.0.0.1:9000", env=env)
+    assert other.token == "orch_local" and other.token_from.endswith("admin-token")
+
+
+def test_docs_name_every_listing_that_answers_a_page() -> None:
+    """docs/sdk.md once did not say that some `list_*` answer `Page[...]` objects."""
+    import inspect
+
+    from orcheo_core.sdk import OrcheoClient
+
+    paged = {
+        name
+        for name, op in vars(OrcheoClient.__mro__[1]).items()
+        if name.startswith("list_")
+        and "Page[" in str(inspect.signature(op._build).return_annotation)
+    }
+    assert paged, "no paged listing found: the check itself is broken"
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "sdk.md").read_text()
+    paragraph = doc[doc.index("answer a `Page[...]`") :].split("\n\n", 1)[0]
+    assert {name for name in paged if f"`{name}`" in paragraph} == paged

@@ -1,0 +1,1 @@
+"""The reconciler Lambda: finalises a run when its Step Functions execution ends."""
