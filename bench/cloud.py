@@ -62,6 +62,10 @@ FIRST_EVENT = {
         "from functions.aws import current; s = current(); s.services; s.connections; s.pusher"
     ),
     "telemetry": "from functions.aws import current; current().pusher",
+    "reconciler": (
+        "import functions.backends.aws.engine\n"
+        "from functions.aws import current; current().services.engine"
+    ),
 }
 ENV = {
     "AWS_REGION": "us-east-1",
