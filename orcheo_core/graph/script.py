@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import ast
 import string
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orcheo_core.sandbox._policy import (
     BLOCKED_NAMES,
@@ -50,7 +51,19 @@ from orcheo_core.sandbox.errors import ScriptError
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
 
+
 __all__ = ["MAX_SCRIPT_BYTES", "SCRIPT_IMPORTS", "ScriptProblem", "check_script", "find_problems"]
+
+# CPython 3.11 can fail ``ast.parse`` with "SystemError: AST constructor recursion depth
+# mismatch" when two threads build AST objects at once (gh-106905); the node runner's
+# Map iterations under moto (and threads of a warm Lambda) do. One parse at a time.
+_AST_LOCK = threading.Lock()
+
+
+def _parse(source: str, *, filename: str = "<unknown>", mode: str = "exec") -> Any:
+    with _AST_LOCK:
+        return ast.parse(source, filename=filename, mode=mode)
+
 
 MAX_SCRIPT_BYTES = 256_000
 """Default size limit of a script, in bytes (UTF-8)."""
@@ -140,7 +153,7 @@ def find_problems(
             )
         ]
     try:
-        tree = ast.parse(source, filename="<script>")
+        tree = _parse(source, filename="<script>")
     except SyntaxError as exc:
         return [_syntax_problem(exc, source)]
     except (ValueError, MemoryError, RecursionError) as exc:
@@ -335,7 +348,7 @@ class _Checker(ast.NodeVisitor):
     def _check_annotation(self, annotation: ast.expr | None) -> None:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
-                inner = ast.parse(annotation.value, mode="eval")
+                inner = _parse(annotation.value, mode="eval")
             except SyntaxError:
                 return  # typing reports it when the annotation is read
             for sub in ast.walk(inner):
